@@ -1,0 +1,154 @@
+"""The one optimizer interface of the book, and the checks on its hyperparameters.
+
+Every optimizer in gdlib is an :class:`Optimizer`:
+
+* it is built with hyperparameters named as in the book (``eta``, ``gamma``,
+  ``beta1``, ``beta2``, ``eps``, ...), each checked when it is set;
+* ``step(theta, grad_fn)`` performs one update and returns the new parameters;
+  ``grad_fn(theta)`` returns the gradient at any point (Nesterov needs a
+  look-ahead point, not only the current one);
+* its state carries the book's names (``v``, ``G``, ``m``, ``t``, ...) so that a
+  reader can inspect it after any step;
+* ``reset()`` clears the state, so the next step behaves like the first.
+
+Like ``torch.optim``, ``step`` updates a floating-point ``theta`` array **in
+place** (no copy of the parameters per step) and returns it. Pass
+``theta.copy()`` if you want to keep the old value, or use
+:func:`gdlib.run`, which records the whole trajectory for you.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["Optimizer", "Hyper"]
+
+
+class Hyper:
+    """A hyperparameter that checks its range whenever it is set.
+
+    ``Hyper(low, high, low_open=..., high_open=...)`` accepts real numbers in
+    the interval between ``low`` and ``high``; a value outside it raises a
+    ``ValueError`` that names the parameter and the allowed range. Setting a
+    hyperparameter after construction (a schedule changing ``eta``, say) is
+    checked in the same way.
+    """
+
+    def __init__(self, low=-math.inf, high=math.inf, low_open=False, high_open=False):
+        self.low, self.high = low, high
+        self.low_open, self.high_open = low_open, high_open
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return obj.__dict__[self.name]
+
+    def allowed(self) -> str:
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open else "]"
+        return f"{left}{self.low:g}, {self.high:g}{right}"
+
+    def __set__(self, obj, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{self.name} must be a real number in {self.allowed()}, got {value!r}")
+        value = float(value)
+        below = value <= self.low if self.low_open else value < self.low
+        above = value >= self.high if self.high_open else value > self.high
+        if math.isnan(value) or below or above:
+            raise ValueError(f"{self.name} must be in {self.allowed()}, got {value!r}")
+        obj.__dict__[self.name] = value
+
+
+def positive():
+    """A learning rate or another strictly positive quantity: (0, inf)."""
+    return Hyper(0.0, math.inf, low_open=True, high_open=True)
+
+
+def decay():
+    """A decay or momentum rate: [0, 1)."""
+    return Hyper(0.0, 1.0, high_open=True)
+
+
+def nonnegative():
+    """A smoothing term such as eps, or a weight-decay factor: [0, inf)."""
+    return Hyper(0.0, math.inf, high_open=True)
+
+
+def unit():
+    """A mixing weight such as QHM's nu: [0, 1]."""
+    return Hyper(0.0, 1.0)
+
+
+class Optimizer:
+    """Base class: the shared ``step``/``reset`` machinery.
+
+    A subclass lists its state arrays in ``state_names`` (created as zeros
+    shaped like ``theta`` on the first step) and writes its update rule in
+    ``update(theta, grad_fn)``, changing ``theta`` in place. ``self.t`` counts
+    the steps taken, so inside ``update`` it already holds the current step's
+    index t = 1, 2, ...
+    """
+
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        """Forget all state: the next ``step`` behaves like the first one."""
+        self.t = 0
+        for name in self.state_names:
+            setattr(self, name, None)
+
+    def init_state(self, theta):
+        """Create the state arrays on the first step (zeros shaped like theta)."""
+        for name in self.state_names:
+            setattr(self, name, np.zeros_like(theta))
+
+    def step(self, theta, grad_fn):
+        """Apply one update to ``theta`` (in place) and return it."""
+        theta = self._as_params(theta)
+        if self.t == 0:
+            if not np.all(np.isfinite(theta)):
+                raise ValueError("theta0 must be finite: the initial parameters contain NaN or inf")
+            self.init_state(theta)
+        self.t += 1
+        self.update(theta, self._checked(grad_fn, theta))
+        return theta
+
+    def update(self, theta, grad_fn):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # --- helpers -----------------------------------------------------------
+    @staticmethod
+    def _as_params(theta):
+        if isinstance(theta, np.ndarray) and theta.dtype in (np.float64, np.float32):
+            return theta
+        return np.array(theta, dtype=np.float64)
+
+    @staticmethod
+    def _checked(grad_fn, theta):
+        """Wrap ``grad_fn`` so every gradient is checked against theta's shape."""
+
+        def grad(point):
+            g = np.asarray(grad_fn(point))
+            if g.shape != theta.shape:
+                raise ValueError(
+                    f"grad_fn returned a gradient of shape {g.shape}, "
+                    f"but theta has shape {theta.shape}: they must match"
+                )
+            return g
+
+        return grad
+
+    def hyperparameters(self) -> dict:
+        """The hyperparameters as a dict, e.g. ``{'eta': 0.01, 'gamma': 0.9}``."""
+        return {k: v for k, v in vars(self).items() if isinstance(getattr(type(self), k, None), Hyper)}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,88 @@
+"""Plotting helpers shared by the chapters: contours, trajectories and a colour-blind-safe palette."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PALETTE", "color_for", "contour", "plot_path", "plot_paths", "loss_curves"]
+
+#: Okabe & Ito's colour-blind-safe palette (black omitted, it marks minima).
+PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#999999"]
+
+#: A fixed colour per optimizer, so a method looks the same in every chapter.
+_ORDER = ["GD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdaMax",
+          "Nadam", "AMSGrad", "AdamW", "QHM", "QHAdam", "AggMo"]
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def color_for(name_or_index):
+    """The palette colour of an optimizer (by class name) or of an index."""
+    i = _ORDER.index(name_or_index) if isinstance(name_or_index, str) and name_or_index in _ORDER else name_or_index
+    if isinstance(i, str):
+        i = sum(map(ord, i))
+    return PALETTE[int(i) % len(PALETTE)]
+
+
+def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, mark_minimum=True):
+    """Draw ``surface``'s contours, log-spaced by default, and mark its minimum with a black star."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4))
+    X, Y, Z = surface.grid(n, xlim, ylim)
+    if log:
+        shift = Z.min()
+        Zp = Z - shift + 1e-3 * (Z.max() - shift + 1e-12)   # strictly positive for the log scale
+        lv = np.logspace(np.log10(Zp.min()), np.log10(Zp.max()), levels)
+        ax.contour(X, Y, Zp, levels=lv, norm=LogNorm(), cmap="Greys_r", linewidths=0.6, alpha=0.8)
+    else:
+        ax.contour(X, Y, Z, levels=levels, cmap="Greys_r", linewidths=0.6, alpha=0.8)
+    if mark_minimum and surface.minimum is not None:
+        ax.plot(*surface.minimum, marker="*", color="black", markersize=14, linestyle="none", label="minimum")
+    ax.set_xlim(*(xlim or surface.xlim))
+    ax.set_ylim(*(ylim or surface.ylim))
+    ax.set_xlabel(r"$\theta_1$")
+    ax.set_ylabel(r"$\theta_2$")
+    return ax
+
+
+def plot_path(ax, thetas, label=None, color=None, marker=None, every=1, **kw):
+    """Draw one trajectory (an array of shape (steps + 1, 2)) with its start marked."""
+    thetas = np.asarray(thetas)
+    line, = ax.plot(thetas[::every, 0], thetas[::every, 1], color=color, marker=marker, markersize=3,
+                    linewidth=1.5, label=label, **kw)
+    ax.plot(*thetas[0], marker="o", color=line.get_color(), markersize=6, markeredgecolor="black")
+    return line
+
+
+def plot_paths(surface, results, ax=None, title=None, **contour_kw):
+    """Contours of ``surface`` with several trajectories: ``results`` maps a label to a Result."""
+    ax = contour(surface, ax=ax, **contour_kw)
+    for i, (label, res) in enumerate(results.items()):
+        name = type(getattr(res, "optimizer", None)).__name__
+        plot_path(ax, res.thetas, label=label, color=color_for(name if name in _ORDER else i),
+                  marker=_MARKERS[i % len(_MARKERS)], every=max(1, len(res.thetas) // 40))
+    ax.legend(loc="best", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def loss_curves(results, ax=None, f_min=0.0, logy=True, xlabel="step", title=None):
+    """Loss minus ``f_min`` against steps for several runs (a mapping label → Result or array)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    for i, (label, res) in enumerate(results.items()):
+        losses = np.asarray(getattr(res, "losses", res)) - f_min
+        name = type(getattr(res, "optimizer", None)).__name__
+        ax.plot(losses, label=label, color=color_for(name if name in _ORDER else i))
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss" if f_min == 0 else "loss − minimum")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
