@@ -80,6 +80,8 @@ def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=Non
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if schedule_unit not in ("step", "epoch"):
         raise ValueError(f"schedule_unit must be 'step' or 'epoch', got {schedule_unit!r}")
+    if schedule is not None and "eta" not in optimizer.hyperparameters():
+        raise ValueError(f"schedule sets the learning rate eta, but {type(optimizer).__name__} has none")
     rng = np.random.default_rng(seed)
     theta = np.array(model.init(X.shape[1]) if theta0 is None else theta0, dtype=np.float64)
     optimizer.reset()
