@@ -7,6 +7,7 @@ Every optimizer in gdlib is an :class:`Optimizer`:
 * ``step(theta, grad_fn)`` performs one update and returns the new parameters;
   ``grad_fn(theta)`` returns the gradient at any point (Nesterov needs a
   look-ahead point, not only the current one);
+* a subclass writes its update rule once, in ``update(theta, g)``;
 * its state carries the book's names (``v``, ``G``, ``m``, ``t``, ...) so that a
   reader can inspect it after any step;
 * ``reset()`` clears the state, so the next step behaves like the first.
@@ -86,14 +87,23 @@ def unit():
 class Optimizer:
     """Base class: the shared ``step``/``reset`` machinery.
 
-    A subclass lists its state arrays in ``state_names`` (created as zeros
-    shaped like ``theta`` on the first step) and writes its update rule in
-    ``update(theta, grad_fn)``, changing ``theta`` in place. ``self.t`` counts
-    the steps taken, so inside ``update`` it already holds the current step's
-    index t = 1, 2, ...
+    A subclass lists its state arrays in ``state_names`` (created as zeros shaped
+    like ``theta`` on the first step) and writes its update rule in
+    ``update(theta, g)``, changing ``theta`` and its state in place. ``g`` is the
+    gradient at ``gradient_point(theta)``, which is θ itself except for
+    look-ahead methods such as Nesterov's. ``self.t`` counts the steps taken, so
+    inside ``update`` it already holds the current step's index t = 1, 2, ...
+
+    The update rules of the book are element-wise, so ``step`` applies them to
+    blocks of ``chunk`` coordinates at a time: the temporaries numpy creates
+    then stay in the CPU cache, which makes a step on millions of parameters
+    several times faster without changing a single result. A subclass whose
+    update couples coordinates (a norm, a sum over θ) sets ``elementwise = False``.
     """
 
     state_names: tuple[str, ...] = ()
+    elementwise: bool = True
+    chunk: int = 1 << 14
 
     def __init__(self):
         self.reset()
@@ -109,6 +119,10 @@ class Optimizer:
         for name in self.state_names:
             setattr(self, name, np.zeros_like(theta))
 
+    def gradient_point(self, theta):
+        """Where the gradient of this step is taken: θ itself, unless overridden."""
+        return theta
+
     def step(self, theta, grad_fn):
         """Apply one update to ``theta`` (in place) and return it."""
         theta = self._as_params(theta)
@@ -116,34 +130,41 @@ class Optimizer:
             if not np.all(np.isfinite(theta)):
                 raise ValueError("theta0 must be finite: the initial parameters contain NaN or inf")
             self.init_state(theta)
+        g = np.asarray(grad_fn(self.gradient_point(theta)))
+        if g.shape != theta.shape:
+            raise ValueError(f"grad_fn returned a gradient of shape {g.shape}, "
+                             f"but theta has shape {theta.shape}: they must match")
         self.t += 1
-        self.update(theta, self._checked(grad_fn, theta))
+        if not self.elementwise or theta.size <= self.chunk or not theta.flags.c_contiguous:
+            self.update(theta, g)
+        else:
+            self._update_in_chunks(theta, g)
         return theta
 
-    def update(self, theta, grad_fn):  # pragma: no cover - abstract
+    def update(self, theta, g):  # pragma: no cover - abstract
         raise NotImplementedError
 
     # --- helpers -----------------------------------------------------------
+    def _update_in_chunks(self, theta, g):
+        """Run ``update`` on consecutive blocks of coordinates (same result, cache-friendly)."""
+        full = {name: getattr(self, name) for name in self.state_names}
+        flat = {name: a.reshape(a.shape[: a.ndim - theta.ndim] + (-1,)) for name, a in full.items()}
+        theta_flat, g_flat = theta.reshape(-1), np.ascontiguousarray(g).reshape(-1)
+        try:
+            for lo in range(0, theta.size, self.chunk):
+                block = slice(lo, lo + self.chunk)
+                for name, a in flat.items():
+                    setattr(self, name, a[..., block])
+                self.update(theta_flat[block], g_flat[block])
+        finally:
+            for name, a in full.items():
+                setattr(self, name, a)
+
     @staticmethod
     def _as_params(theta):
         if isinstance(theta, np.ndarray) and theta.dtype in (np.float64, np.float32):
             return theta
         return np.array(theta, dtype=np.float64)
-
-    @staticmethod
-    def _checked(grad_fn, theta):
-        """Wrap ``grad_fn`` so every gradient is checked against theta's shape."""
-
-        def grad(point):
-            g = np.asarray(grad_fn(point))
-            if g.shape != theta.shape:
-                raise ValueError(
-                    f"grad_fn returned a gradient of shape {g.shape}, "
-                    f"but theta has shape {theta.shape}: they must match"
-                )
-            return g
-
-        return grad
 
     def hyperparameters(self) -> dict:
         """The hyperparameters as a dict, e.g. ``{'eta': 0.01, 'gamma': 0.9}``."""

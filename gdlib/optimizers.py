@@ -38,8 +38,8 @@ class GD(Optimizer):
         self.eta = eta
         super().__init__()
 
-    def update(self, theta, grad):
-        theta -= self.eta * grad(theta)                # θ ← θ − η g_t
+    def update(self, theta, g):
+        theta -= self.eta * g                          # θ ← θ − η g_t
 
 
 class Momentum(Optimizer):
@@ -64,9 +64,9 @@ class Momentum(Optimizer):
         self.eta, self.gamma = eta, gamma
         super().__init__()
 
-    def update(self, theta, grad):
+    def update(self, theta, g):
         self.v *= self.gamma
-        self.v += self.eta * grad(theta)               # v_t = γ v_{t−1} + η g_t
+        self.v += self.eta * g                         # v_t = γ v_{t−1} + η g_t
         theta -= self.v                                # θ ← θ − v_t
 
 
@@ -93,8 +93,10 @@ class NAG(Optimizer):
         self.eta, self.gamma = eta, gamma
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta - self.gamma * self.v)          # g at the look-ahead point
+    def gradient_point(self, theta):
+        return theta - self.gamma * self.v             # the look-ahead point θ − γ v_{t−1}
+
+    def update(self, theta, g):                        # g = ∇J(θ − γ v_{t−1})
         self.v *= self.gamma
         self.v += self.eta * g                         # v_t = γ v_{t−1} + η g
         theta -= self.v                                # θ ← θ − v_t
@@ -123,8 +125,7 @@ class Adagrad(Optimizer):
         self.eta, self.eps = eta, eps
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.G += g * g                                # G_t = G_{t−1} + g_t²
         theta -= self.eta * g / np.sqrt(self.G + self.eps)
 
@@ -155,8 +156,7 @@ class Adadelta(Optimizer):
         self.gamma, self.eps = gamma, eps
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.Eg2 *= self.gamma
         self.Eg2 += (1 - self.gamma) * g * g                           # E[g²]_t
         dtheta = -np.sqrt(self.Edtheta2 + self.eps) / np.sqrt(self.Eg2 + self.eps) * g
@@ -191,8 +191,7 @@ class RMSprop(Optimizer):
         self.eta, self.gamma, self.eps = eta, gamma, eps
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.Eg2 *= self.gamma
         self.Eg2 += (1 - self.gamma) * g * g                           # E[g²]_t
         theta -= self.eta * g / np.sqrt(self.Eg2 + self.eps)
@@ -225,8 +224,7 @@ class Adam(Optimizer):
         self.eta, self.beta1, self.beta2, self.eps = eta, beta1, beta2, eps
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.m *= self.beta1
         self.m += (1 - self.beta1) * g                                 # m_t
         self.v *= self.beta2
@@ -263,8 +261,7 @@ class AdaMax(Optimizer):
         self.eta, self.beta1, self.beta2 = eta, beta1, beta2
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.m *= self.beta1
         self.m += (1 - self.beta1) * g                                 # m_t
         np.maximum(self.beta2 * self.u, np.abs(g), out=self.u)         # u_t
@@ -298,8 +295,7 @@ class Nadam(Optimizer):
         self.eta, self.beta1, self.beta2, self.eps = eta, beta1, beta2, eps
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.m *= self.beta1
         self.m += (1 - self.beta1) * g                                 # m_t
         self.v *= self.beta2
@@ -339,8 +335,7 @@ class AMSGrad(Optimizer):
         self.eta, self.beta1, self.beta2, self.eps = eta, beta1, beta2, eps
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.m *= self.beta1
         self.m += (1 - self.beta1) * g                                 # m_t
         self.v *= self.beta2
@@ -380,8 +375,7 @@ class AdamW(Optimizer):
         self.weight_decay, self.schedule = weight_decay, schedule
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.m *= self.beta1
         self.m += (1 - self.beta1) * g                                 # m_t
         self.v *= self.beta2
@@ -416,8 +410,7 @@ class QHM(Optimizer):
         self.eta, self.beta, self.nu = eta, beta, nu
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.m *= self.beta
         self.m += (1 - self.beta) * g                                  # m_t
         theta -= self.eta * ((1 - self.nu) * g + self.nu * self.m)
@@ -454,8 +447,7 @@ class QHAdam(Optimizer):
         self.nu1, self.nu2, self.eps = nu1, nu2, eps
         super().__init__()
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.m *= self.beta1
         self.m += (1 - self.beta1) * g                                 # m_t
         self.v *= self.beta2
@@ -496,8 +488,7 @@ class AggMo(Optimizer):
     def init_state(self, theta):
         self.v = np.zeros((len(self.betas),) + theta.shape, dtype=theta.dtype)
 
-    def update(self, theta, grad):
-        g = grad(theta)
+    def update(self, theta, g):
         self.v *= np.reshape(self.betas, (-1,) + (1,) * theta.ndim)
         self.v -= g                                                    # v_t^(i) = β^(i) v − g
         theta += self.eta / len(self.betas) * self.v.sum(axis=0)

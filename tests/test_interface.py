@@ -161,3 +161,24 @@ def test_repr_shows_hyperparameters():
     assert repr(gdlib.Momentum(eta=0.1, gamma=0.5)) == "Momentum(eta=0.1, gamma=0.5)"
     assert "betas=(0.0, 0.9)" in repr(gdlib.AggMo(betas=(0.0, 0.9)))
     assert math.isclose(gdlib.Adam().hyperparameters()["beta2"], 0.999)
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS, ids=NAMES)
+def test_chunked_updates_give_bit_identical_results(cls):
+    # step() applies element-wise rules block by block for speed; the result must not change.
+    rng = np.random.default_rng(1)
+    theta0 = rng.standard_normal((3, 7001))
+    scale = rng.uniform(0.1, 10, theta0.shape)
+    grad = lambda th: scale * th + np.where(scale > 5, 0.0, 0.3)  # noqa: E731
+
+    whole, chunked = cls(), cls()
+    whole.chunk = 10**9
+    chunked.chunk = 1000
+    a, b = theta0.copy(), theta0.copy()
+    for _ in range(5):
+        whole.step(a, grad)
+        chunked.step(b, grad)
+    np.testing.assert_array_equal(a, b)
+    for name in cls.state_names:
+        np.testing.assert_array_equal(getattr(whole, name), getattr(chunked, name))
+        assert getattr(chunked, name).shape[-2:] == theta0.shape    # the full state is restored
