@@ -1,0 +1,439 @@
+"""A benchmark of the book's optimizers: same problems, same budget, a tuned learning rate each.
+
+The protocol, in one place:
+
+* A :class:`Problem` fixes an objective, a budget of ``steps`` updates, how a
+  seed draws the start point (and, for data problems, the order of the
+  mini-batches), and a ``target`` loss.
+* A :class:`Method` makes an optimizer from one learning rate η (and may add a
+  schedule). Adadelta has no learning rate; its ε plays that role (its first
+  steps have length ≈ √ε/√(1−γ)), so :func:`methods` tunes ε = η² on the same grid.
+* :func:`tune` runs a method at every η of a log grid (:func:`gdlib.log_grid`)
+  on the *tuning seeds* and keeps the η with the best mean score: the final
+  loss, or for a problem whose criterion is ``'steps'`` (the saddle) the number
+  of steps to reach the target. A diverged run scores +∞.
+* :func:`evaluate` reruns the chosen η on *separate evaluation seeds* and
+  reports the mean and spread of the final loss, the steps to the target and
+  the wall time of the updates.
+
+:func:`benchmark` does both for every (problem, method) pair and returns one
+row per pair; :func:`write_table` saves the rows as CSV and Markdown.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import optimizers as _opt
+from .data import load_breast_cancer, load_digits, make_sparse_features
+from .mlp import MLP
+from .models import LinearRegression, LogisticRegression
+from .schedules import log_grid, time_based_decay
+from .surfaces import beale, ravine, rosenbrock, saddle
+
+__all__ = ["Problem", "Method", "RunRecord", "TuneResult", "methods", "problems", "run_problem",
+           "tune", "evaluate", "benchmark", "write_table", "read_table", "markdown_table", "COLUMNS"]
+
+
+@dataclass
+class Problem:
+    """One benchmark problem.
+
+    ``loss(θ)`` is the full objective; ``grad(θ)`` its gradient, or, for a data
+    problem, ``batch_grad(θ, rows)`` the gradient on a mini-batch of ``batch_size``
+    rows out of ``n`` (reshuffled every epoch with the run's seeded generator).
+    ``theta0(rng)`` draws the start point. ``target`` is the loss value whose
+    first crossing counts as "reached"; ``f_min`` the known (or numerically
+    computed) minimum, if any. ``criterion`` is what tuning minimizes:
+    ``'final_loss'`` or ``'steps'`` (steps to the target).
+    """
+
+    name: str
+    loss: Callable
+    theta0: Callable
+    steps: int
+    target: float
+    grad: Callable | None = None
+    batch_grad: Callable | None = None
+    n: int = 0
+    batch_size: int | None = None
+    f_min: float | None = None
+    criterion: str = "final_loss"
+    stop_at_target: bool = False
+    eval_every: int = 1
+    description: str = ""
+
+    def __post_init__(self):
+        if (self.grad is None) == (self.batch_grad is None):
+            raise ValueError("a Problem needs exactly one of grad and batch_grad")
+        if self.criterion not in ("final_loss", "steps"):
+            raise ValueError(f"criterion must be 'final_loss' or 'steps', got {self.criterion!r}")
+
+    @property
+    def stochastic(self):
+        return self.batch_grad is not None
+
+
+@dataclass
+class Method:
+    """An optimizer as a function of its learning rate, with an optional schedule.
+
+    ``make(eta)`` returns a fresh optimizer; ``schedule(eta, steps)``, if given,
+    returns a function t ↦ η_t (t = 0, 1, ...) that overrides ``optimizer.eta``
+    before every step.
+    """
+
+    name: str
+    make: Callable
+    schedule: Callable | None = None
+    note: str = ""
+
+
+@dataclass
+class RunRecord:
+    """One run: the recorded losses and the numbers the table reports."""
+
+    eval_steps: np.ndarray
+    losses: np.ndarray
+    status: str
+    steps_to_target: int | None
+    wall_time: float
+
+    @property
+    def final_loss(self):
+        return float(self.losses[-1]) if self.status != "diverged" else math.inf
+
+
+@dataclass
+class TuneResult:
+    """What :func:`tune` found: the grid, the mean score at every η and the best η."""
+
+    grid: np.ndarray
+    scores: np.ndarray
+    best_eta: float
+    runs: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# methods
+# --------------------------------------------------------------------------------------------
+def _one_over_t(eta, steps):
+    """η_t = η/(1 + 9t/steps): a 1/t decay that ends the budget at η/10."""
+    return time_based_decay(eta, 9.0 / steps)
+
+
+def methods(names=None, schedules=True):
+    """The book's optimizers as :class:`Method` objects, with their default hyperparameters.
+
+    ``names`` selects some of them (by class name, or ``'SGD+1/t'`` for plain
+    gradient descent with a 1/t learning-rate decay); the default is all of
+    :data:`gdlib.OPTIMIZERS` plus ``'SGD+1/t'`` when ``schedules`` is true.
+    """
+    table = {
+        "GD": Method("GD", lambda eta: _opt.GD(eta=eta)),
+        "SGD+1/t": Method("SGD+1/t", lambda eta: _opt.GD(eta=eta), _one_over_t,
+                          "plain (stochastic) gradient descent, eta_t = eta/(1 + 9t/steps)"),
+        "Momentum": Method("Momentum", lambda eta: _opt.Momentum(eta=eta, gamma=0.9)),
+        "NAG": Method("NAG", lambda eta: _opt.NAG(eta=eta, gamma=0.9)),
+        "Adagrad": Method("Adagrad", lambda eta: _opt.Adagrad(eta=eta)),
+        "Adadelta": Method("Adadelta", lambda eta: _opt.Adadelta(gamma=0.95, eps=eta**2),
+                           note="no learning rate: the grid value eta sets eps = eta**2"),
+        "RMSprop": Method("RMSprop", lambda eta: _opt.RMSprop(eta=eta, gamma=0.9)),
+        "Adam": Method("Adam", lambda eta: _opt.Adam(eta=eta)),
+        "AdaMax": Method("AdaMax", lambda eta: _opt.AdaMax(eta=eta)),
+        "Nadam": Method("Nadam", lambda eta: _opt.Nadam(eta=eta)),
+        "AMSGrad": Method("AMSGrad", lambda eta: _opt.AMSGrad(eta=eta)),
+        "AdamW": Method("AdamW", lambda eta: _opt.AdamW(eta=eta)),
+        "QHM": Method("QHM", lambda eta: _opt.QHM(eta=eta)),
+        "QHAdam": Method("QHAdam", lambda eta: _opt.QHAdam(eta=eta)),
+        "AggMo": Method("AggMo", lambda eta: _opt.AggMo(eta=eta)),
+    }
+    if names is None:
+        names = [n for n in table if schedules or n != "SGD+1/t"]
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}; choose from {list(table)}")
+    return {n: table[n] for n in names}
+
+
+# --------------------------------------------------------------------------------------------
+# problems
+# --------------------------------------------------------------------------------------------
+def _surface_problem(surface, name, start, spread, steps, target, **kw):
+    start, spread = np.asarray(start, dtype=float), np.asarray(spread, dtype=float)
+    return Problem(name=name, loss=surface.f, grad=surface.grad,
+                   theta0=lambda rng: start + spread * rng.uniform(-1.0, 1.0, size=2),
+                   steps=steps, target=target, f_min=surface.f_min, **kw)
+
+
+def _saddle_start(rng):
+    """θ0 = (1 ± 0.1, ±10^u) with u uniform in [−4, −2]: just off the saddle's stable direction."""
+    return np.array([1.0 + 0.1 * rng.uniform(-1, 1), rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-4, -2)])
+
+
+def _data_problem(name, model, X, y, steps, batch_size, target, f_min, init, eval_every, description):
+    return Problem(name=name, loss=lambda th: model.loss(th, X, y), theta0=init,
+                   batch_grad=lambda th, rows: model.grad(th, X[rows], y[rows]), n=len(y),
+                   batch_size=batch_size, steps=steps, target=target, f_min=f_min,
+                   eval_every=eval_every, description=description)
+
+
+def _logistic_min(model, X, y, iterations=50):
+    """The minimum of the L2-regularized logistic loss, by Newton's method (it is strictly convex)."""
+    theta = np.zeros(X.shape[1])
+    for _ in range(iterations):
+        p = model.sigmoid(X @ theta)
+        hessian = (X.T * (p * (1 - p))) @ X / len(y) + model.l2 * np.eye(X.shape[1])
+        step = np.linalg.solve(hessian, model.grad(theta, X, y))
+        theta -= step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    return model.loss(theta, X, y)
+
+
+def problems(names=None, scale=1.0):
+    """The benchmark problems, by name (default: all seven, in this order).
+
+    ``'ravine'`` ½(x² + 50y²) from near (−8, 2); ``'rosenbrock'`` from near
+    (−1.2, 1); ``'beale'`` from near (1.5, 0.75); ``'saddle'`` x² − y² from
+    (1, ±10^u), scored by the steps until the loss reaches −1 (the run
+    has left the saddle: |y| ≥ 1); ``'logistic'`` L2-regularized logistic
+    regression on the breast-cancer data with mini-batches of 32; ``'mlp'`` a
+    32-unit tanh network on the digits with mini-batches of 64; ``'sparse'``
+    least squares on binary features that are on in 50 %, 20 %, 5 %, 1 % and
+    0.5 % of the rows, mini-batches of 16. ``scale`` multiplies every budget.
+    """
+    def budget(s):
+        return max(1, int(round(s * scale)))
+
+    def make(name):
+        if name == "ravine":
+            return _surface_problem(ravine, name, (-8.0, 2.0), (1.0, 0.5), budget(300), 1e-6,
+                                    description="½(x² + 50y²), condition number 50")
+        if name == "rosenbrock":
+            return _surface_problem(rosenbrock, name, (-1.2, 1.0), (0.2, 0.2), budget(1000), 1e-4,
+                                    description="Rosenbrock's curved valley")
+        if name == "beale":
+            return _surface_problem(beale, name, (1.5, 0.75), (0.25, 0.25), budget(500), 1e-6,
+                                    description="Beale's function")
+        if name == "saddle":
+            return Problem(name=name, loss=saddle.f, grad=saddle.grad, theta0=_saddle_start,
+                           steps=budget(200), target=-1.0, criterion="steps", stop_at_target=True,
+                           description="x² − y² from just off the ridge; score: steps until f ≤ −1")
+        if name == "logistic":
+            d = load_breast_cancer()
+            model = LogisticRegression(l2=1e-3)
+            f_min = _logistic_min(model, d.X_train, d.y_train)
+            return _data_problem(name, model, d.X_train, d.y_train, budget(400), 32, f_min + 2e-3, f_min,
+                                 lambda rng: 0.1 * rng.standard_normal(d.n_features), 20,
+                                 "logistic regression (λ = 1e-3), breast cancer, batches of 32")
+        if name == "mlp":
+            d = load_digits(bias=False)
+            model = MLP(d.n_features, hidden=(32,), n_classes=10, activation="tanh")
+            return _data_problem(name, model, d.X_train, d.y_train, budget(400), 64, 0.1, None,
+                                 lambda rng: model.init(d.n_features, seed=rng), 20,
+                                 "MLP 64-32-10 (tanh, softmax), digits, batches of 64")
+        if name == "sparse":
+            X, y, _ = make_sparse_features(n=2000, frequencies=(0.5, 0.2, 0.05, 0.01, 0.005), seed=0)
+            model = LinearRegression()
+            f_min = float(0.5 * np.mean((X @ np.linalg.lstsq(X, y, rcond=None)[0] - y) ** 2))
+            return _data_problem(name, model, X, y, budget(400), 16, f_min + 5e-4, f_min,
+                                 lambda rng: 0.1 * rng.standard_normal(X.shape[1]), 20,
+                                 "least squares, binary features on in 50%…0.5% of rows, batches of 16")
+        raise ValueError(f"unknown problem {name!r}")
+
+    names = names or ["ravine", "rosenbrock", "beale", "saddle", "logistic", "mlp", "sparse"]
+    return {n: make(n) for n in names}
+
+
+# --------------------------------------------------------------------------------------------
+# running, tuning, evaluating
+# --------------------------------------------------------------------------------------------
+def _one_thread():
+    """Limit BLAS to one thread: the problems are small, and timings then do not depend on the load."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
+def run_problem(method, eta, problem, seed):
+    """One seeded run of ``method`` at learning rate ``eta`` on ``problem``: a :class:`RunRecord`.
+
+    The seed draws θ0 and then the mini-batch order. The loss is recorded every
+    ``eval_every`` steps and at the end; ``wall_time`` counts only the updates
+    (gradients included), not this bookkeeping.
+    """
+    rng = np.random.default_rng(seed)
+    theta = np.array(problem.theta0(rng), dtype=np.float64)
+    opt = method.make(eta)
+    schedule = method.schedule(eta, problem.steps) if method.schedule else None
+    eval_steps, losses = [0], [problem.loss(theta)]
+    status, reached, wall = "max_steps", (0 if losses[0] <= problem.target else None), 0.0
+    order, pos = None, 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for k in range(1, problem.steps + 1):
+            if problem.stochastic:
+                if order is None or pos >= problem.n:
+                    order, pos = rng.permutation(problem.n), 0
+                rows = order[pos : pos + problem.batch_size]
+                pos += problem.batch_size
+
+                def grad_fn(th, rows=rows):
+                    return problem.batch_grad(th, rows)
+            else:
+                grad_fn = problem.grad
+            if schedule is not None:
+                opt.eta = schedule(k - 1)
+            start = time.perf_counter()
+            theta = opt.step(theta, grad_fn)
+            wall += time.perf_counter() - start
+            last = k == problem.steps
+            if k % problem.eval_every and not last and not problem.stop_at_target:
+                if np.all(np.isfinite(theta)):
+                    continue
+            loss = problem.loss(theta)
+            eval_steps.append(k)
+            losses.append(loss)
+            if not (np.isfinite(loss) and np.all(np.isfinite(theta))):
+                status = "diverged"
+                break
+            if reached is None and loss <= problem.target:
+                reached = k
+                if problem.stop_at_target:
+                    status = "reached"
+                    break
+    return RunRecord(np.array(eval_steps), np.array(losses), status, reached, wall)
+
+
+def _score(problem, record):
+    if record.status == "diverged":
+        return math.inf
+    if problem.criterion == "steps":
+        return float(record.steps_to_target if record.steps_to_target is not None else problem.steps + 1)
+    return record.final_loss
+
+
+def tune(method, problem, grid, seeds=(0, 1)):
+    """The best η of ``grid`` for ``method`` on ``problem``: the lowest mean score over ``seeds``.
+
+    Ties go to the smaller η. Returns a :class:`TuneResult` whose ``runs`` maps
+    every η to its list of :class:`RunRecord`.
+    """
+    grid = np.asarray(grid, dtype=float)
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError("grid must be a non-empty 1-D sequence of learning rates")
+    runs, scores = {}, []
+    with _one_thread():
+        for eta in grid:
+            runs[float(eta)] = [run_problem(method, float(eta), problem, s) for s in seeds]
+            scores.append(float(np.mean([_score(problem, r) for r in runs[float(eta)]])))
+    scores = np.array(scores)
+    best = int(np.argmin(scores))          # the first (smallest η) among ties; all-inf picks grid[0]
+    return TuneResult(grid, scores, float(grid[best]), runs)
+
+
+def _spread(values):
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return math.nan, math.nan
+    return float(np.mean(values)), float(np.std(values))
+
+
+def evaluate(method, eta, problem, seeds=(100, 101, 102)):
+    """Rerun ``method`` at ``eta`` on new seeds; a dict of means and spreads (standard deviations)."""
+    with _one_thread():
+        records = [run_problem(method, eta, problem, s) for s in seeds]
+    finite = [r for r in records if r.status != "diverged"]
+    gaps = [r.final_loss - (problem.f_min or 0.0) for r in finite]
+    reached = [r.steps_to_target for r in finite if r.steps_to_target is not None]
+    loss_mean, loss_std = _spread([r.final_loss for r in finite])
+    gap_mean, gap_std = _spread(gaps)
+    steps_mean, steps_std = _spread(reached)
+    wall_mean, wall_std = _spread([r.wall_time for r in records])
+    return dict(final_loss=loss_mean, final_loss_std=loss_std, gap=gap_mean, gap_std=gap_std,
+                steps_to_target=steps_mean, steps_to_target_std=steps_std,
+                reached=f"{len(reached)}/{len(records)}", diverged=len(records) - len(finite),
+                wall_ms=1e3 * wall_mean, wall_ms_std=1e3 * wall_std, records=records)
+
+
+#: The columns of a benchmark table, in order.
+COLUMNS = ["problem", "method", "best_eta", "final_loss", "final_loss_std", "gap", "gap_std",
+           "steps_to_target", "steps_to_target_std", "reached", "diverged", "wall_ms", "wall_ms_std",
+           "grid_diverged", "criterion", "budget", "target"]
+
+
+def benchmark(problem_set, method_set, grid, tune_seeds=(0, 1), eval_seeds=(100, 101, 102), progress=None):
+    """Tune and evaluate every method on every problem. Returns ``(rows, details)``.
+
+    ``rows`` is a list of dicts with the keys :data:`COLUMNS` (one per pair);
+    ``details[(problem, method)]`` holds the :class:`TuneResult` and the
+    evaluation runs, for plots. ``progress`` is called with a message per pair.
+    """
+    rows, details = [], {}
+    for pname, problem in problem_set.items():
+        for mname, method in method_set.items():
+            tuned = tune(method, problem, grid, tune_seeds)
+            ev = evaluate(method, tuned.best_eta, problem, eval_seeds)
+            row = {"problem": pname, "method": mname, "best_eta": tuned.best_eta,
+                   "grid_diverged": int(np.sum(np.isinf(tuned.scores))), "criterion": problem.criterion,
+                   "budget": problem.steps, "target": problem.target}
+            row.update({k: v for k, v in ev.items() if k != "records"})
+            rows.append({c: row[c] for c in COLUMNS})
+            details[(pname, mname)] = dict(tune=tuned, records=ev["records"])
+            if progress:
+                progress(f"{pname:10s} {mname:9s} eta={tuned.best_eta:.3g} final={row['final_loss']:.3g}")
+    return rows, details
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+def _fmt(value):
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "–"
+        return f"{value:.3g}"
+    return str(value)
+
+
+def markdown_table(rows, columns=None):
+    """The rows as a Markdown table (numbers to three significant digits)."""
+    columns = columns or COLUMNS
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_fmt(r[c]) for c in columns) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_table(rows, path_stem, header=""):
+    """Write ``rows`` to ``<path_stem>.csv`` (full precision) and ``<path_stem>.md`` (readable)."""
+    from pathlib import Path
+
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    with open(stem.with_suffix(".csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({c: r[c] for c in COLUMNS})
+    stem.with_suffix(".md").write_text((header + "\n\n" if header else "") + markdown_table(rows))
+    return stem.with_suffix(".csv"), stem.with_suffix(".md")
+
+
+def read_table(path):
+    """Read a CSV written by :func:`write_table`; numeric columns come back as floats."""
+    text_columns = {"problem", "method", "reached", "criterion"}
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k, v in r.items():
+            if k not in text_columns:
+                r[k] = float(v) if v not in ("", "None") else math.nan
+    return rows
