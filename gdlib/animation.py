@@ -76,6 +76,13 @@ def _finite(thetas):
     return thetas[: int(np.argmax(bad))] if bad.any() else thetas
 
 
+def _background(surface, ax, xlim, ylim, levels, log, marks):
+    """Contours (log-spaced unless ``log=False``), the minimum, and any extra marked points."""
+    contour(surface, ax=ax, xlim=xlim, ylim=ylim, levels=levels, n=150, log=log)
+    for label, point in (marks or {}).items():
+        ax.plot(*point, marker="P", color="black", markersize=10, linestyle="none", label=label)
+
+
 def _legend_entries(results, ax):
     """One legend entry per racer: its line and marker together, as it looks on the plot."""
     for i, (label, res) in enumerate(results.items()):
@@ -105,49 +112,57 @@ def _show_step(racers, k):
 
 
 def _freeze_background(fig, ax):
-    """Turn everything drawn so far into one image; return a transparent axes on top of ``ax``.
+    """Turn the finished static figure into one image on a new figure; return ``(figure, overlay)``.
 
     Redrawing the contours, ticks and legend for every frame is what makes an
-    animation slow. One image of the same pixels costs almost nothing to draw,
-    and the returned axes has ``ax``'s position and limits, so the paths drawn
-    on it land where they would have landed on ``ax``.
+    animation slow. The new figure shows one image of the same pixels, which
+    costs almost nothing to draw, and has a transparent ``overlay`` axes with
+    ``ax``'s position and limits, so the paths drawn on it land where they
+    would have landed on ``ax``. ``fig`` is closed.
     """
+    import matplotlib.pyplot as plt
+
     fig.canvas.draw()
-    image = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
+    image = np.asarray(fig.canvas.buffer_rgba()).copy()     # RGBA bytes: drawn without conversion
     position, xlim, ylim = ax.get_position(), ax.get_xlim(), ax.get_ylim()
-    fig.clear()
-    fig.figimage(image, xo=0, yo=0, origin="upper")     # pixel for pixel
-    overlay = fig.add_axes(position)
+    size, dpi = fig.get_size_inches(), fig.dpi
+    plt.close(fig)
+    frozen = plt.figure(figsize=size, dpi=dpi)          # no layout engine: one draw per frame
+    frozen.figimage(image, xo=0, yo=0, origin="upper")  # pixel for pixel
+    overlay = frozen.add_axes(position)
     overlay.set_xlim(*xlim)
     overlay.set_ylim(*ylim)
     overlay.set_axis_off()
     overlay.patch.set_alpha(0.0)
     overlay.set_zorder(1)                               # drawn above the image
-    return overlay
+    return frozen, overlay
 
 
 def animate_race(surface, results, frames=50, figsize=(5, 4), dpi=70, interval=120, title=None,
-                 xlim=None, ylim=None, levels=25, legend_loc="upper right", legend_cols=1):
+                 xlim=None, ylim=None, levels=25, log=True, marks=None, legend_loc="upper right",
+                 legend_cols=1):
     """A :class:`matplotlib.animation.FuncAnimation` of the race in ``results``.
 
     One frame per step of :func:`frame_steps` (at most ``frames``): every racer's
     path so far and a marker at its current position, over the log-scaled
     contours of ``surface`` (:func:`gdlib.plotting.contour`) with its minimum
     marked by a black star, and a legend entry per racer. A run that stopped
-    early (converged or diverged) stays at its last finite point.
+    early (converged or diverged) stays at its last finite point. ``log=False``
+    spaces the contours linearly (for a surface without a minimum, such as the
+    saddle); ``marks`` maps a label to a point to mark with a black plus sign.
     """
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
 
     steps = frame_steps(results, frames)
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
-    contour(surface, ax=ax, xlim=xlim, ylim=ylim, levels=levels, n=150)
+    _background(surface, ax, xlim, ylim, levels, log, marks)
     _legend_entries(results, ax)
     ax.legend(loc=legend_loc, fontsize=7, ncol=legend_cols, framealpha=0.85)
     ax.set_title(" ")                                   # room for the step counter
     fig.tight_layout()
     position = ax.get_position()
-    overlay = _freeze_background(fig, ax)
+    fig, overlay = _freeze_background(fig, ax)
     racers = _racers(results, overlay)
     heading = fig.text((position.x0 + position.x1) / 2, position.y1 + 0.01, "", ha="center",
                        va="bottom", fontsize=10)
@@ -164,14 +179,16 @@ def animate_race(surface, results, frames=50, figsize=(5, 4), dpi=70, interval=1
 
 
 def frame_grid(surface, results, n_frames=6, ncols=3, panel_size=(3.0, 2.6), title=None,
-               xlim=None, ylim=None, levels=20, steps=None):
+               xlim=None, ylim=None, levels=20, log=True, marks=None, steps=None):
     """A static grid of snapshots of the race: the animation on paper.
 
     The panels show the steps of :func:`frame_steps` with ``n_frames`` frames, or
     the given ``steps``; one legend below serves the whole figure. Returns the
     :class:`matplotlib.figure.Figure`, which has exactly one axes per panel.
+    ``log`` and ``marks`` are as in :func:`animate_race`.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     shown = frame_steps(results, n_frames) if steps is None else np.asarray(steps, dtype=int)
     n = len(shown)
@@ -182,9 +199,11 @@ def frame_grid(surface, results, n_frames=6, ncols=3, panel_size=(3.0, 2.6), tit
     for ax in axes.flat[n:]:
         fig.delaxes(ax)
     for ax, k in zip(axes.flat, shown):
-        contour(surface, ax=ax, xlim=xlim, ylim=ylim, levels=levels, n=150)
+        _background(surface, ax, xlim, ylim, levels, log, marks)
         _show_step(_racers(results, ax), int(k))
         ax.set_title(f"step {k}", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.label_outer()
     _legend_entries(results, axes.flat[0])
     handles, labels = axes.flat[0].get_legend_handles_labels()

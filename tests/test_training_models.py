@@ -98,18 +98,19 @@ def test_full_gradient_is_the_size_weighted_mean_of_batch_gradients(kind, seed, 
 
 @pytest.mark.parametrize("z", [1e3, 1e5, 1e300])
 def test_logistic_loss_is_finite_and_exact_for_huge_logits(z):
-    X = np.array([[1.0], [1.0], [-1.0], [-1.0]])
+    X = np.array([[z], [z], [-z], [-z]])                     # logits +z, +z, -z, -z with theta = 1
     y = np.array([1.0, 0.0, 1.0, 0.0])
+    theta = np.array([1.0])
     model = gdlib.LogisticRegression()
     with warnings.catch_warnings():
         warnings.simplefilter("error")                       # no overflow warnings either
-        loss = model.loss(np.array([z]), X, y)
-        grad = model.grad(np.array([z]), X, y)
-        proba = model.predict_proba(np.array([z]), X)
-    # per example: log(1 + e^z) - y z = max(z, 0) - y z + log1p(e^-|z|); here the logits are +z, +z, -z, -z
-    expected = np.mean([0.0, z, z, 0.0])
-    assert np.isfinite(loss) and math.isclose(loss, expected, rel_tol=1e-12)
-    assert np.all(np.isfinite(grad)) and np.allclose(grad, [(0 + 1 - 1 + 0) / 4])
+        loss = model.loss(theta, X, y)
+        grad = model.grad(theta, X, y)
+        proba = model.predict_proba(theta, X)
+    # per example: log(1 + e^z) - y z = max(z, 0) - y z + log1p(e^-|z|)  ->  0, z, z, 0
+    assert np.isfinite(loss) and math.isclose(loss, z / 2, rel_tol=1e-12)
+    # X^T (p - y) / n with p = (1, 1, 0, 0):  (0 + z + z + 0) / 4
+    assert np.all(np.isfinite(grad)) and math.isclose(grad[0], z / 2, rel_tol=1e-12)
     assert np.array_equal(proba, [1.0, 1.0, 0.0, 0.0])
 
 
@@ -351,7 +352,7 @@ def test_ewa_weights_are_the_geometric_weights(beta, t):
     assert w.shape == (t,)
     assert math.isclose(w[-1], 1 - beta, rel_tol=1e-12)                           # newest input
     assert math.isclose(w.sum(), 1 - beta**t, rel_tol=1e-9, abs_tol=1e-12)         # missing mass β^t
-    assert np.allclose(w[:-1], beta * w[1:], rtol=1e-12, atol=0)                   # ratio β per step of age
+    assert np.allclose(w[:-1], beta * w[1:], rtol=1e-12, atol=1e-290)             # ratio β per step of age
     x = np.random.default_rng(t).standard_normal(t)
     assert math.isclose(gdlib.ewa(x, beta)[-1], float(w @ x), rel_tol=1e-9, abs_tol=1e-12)
 

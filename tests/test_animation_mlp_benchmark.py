@@ -1,0 +1,211 @@
+"""Tests of gdlib.mlp (backpropagation), gdlib.animation (races) and gdlib.benchmark (tuning)."""
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import gdlib  # noqa: E402
+from gdlib import benchmark as B  # noqa: E402
+from gdlib.animation import animate_race, frame_grid, frame_steps, html_size, race, to_html  # noqa: E402
+from gdlib.mlp import MLP  # noqa: E402
+
+
+# --- MLP -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("n_inputs, hidden, n_classes, seed", [
+    (3, (4,), 2, 0), (5, (6, 3), 4, 1), (2, (1,), 3, 2), (4, (3, 3), 2, 3),
+])
+def test_mlp_gradient_matches_finite_differences(activation, n_inputs, hidden, n_classes, seed):
+    rng = np.random.default_rng(seed)
+    net = MLP(n_inputs, hidden, n_classes, activation=activation, l2=0.05)
+    theta = net.init(n_inputs, seed=seed) + 0.1 * rng.standard_normal(net.n_params)
+    X = rng.standard_normal((9, n_inputs))
+    y = rng.integers(0, n_classes, 9)
+    g = net.grad(theta, X, y)
+    g_num = gdlib.numerical_gradient(lambda th: net.loss(th, X, y), theta)
+    assert g.shape == theta.shape == (net.n_params,)
+    np.testing.assert_allclose(g, g_num, rtol=1e-5, atol=1e-8)
+
+
+def test_mlp_parameter_count_and_unpack_views():
+    net = MLP(4, (5, 3), 2)
+    # (4·5 + 5) + (5·3 + 3) + (3·2 + 2), counted by hand
+    assert net.n_params == 25 + 18 + 8
+    theta = np.arange(net.n_params, dtype=float)
+    (W1, b1), (W2, b2), (W3, b3) = net.unpack(theta)
+    assert W1.shape == (4, 5) and b1.shape == (5,) and W3.shape == (3, 2) and b3.shape == (2,)
+    assert W1[0, 0] == 0 and b1[0] == 20 and W2[0, 0] == 25 and b3[-1] == net.n_params - 1
+    W1[0, 0] = -1.0                      # views: writing through them changes theta
+    assert theta[0] == -1.0
+
+
+def test_mlp_zero_weights_give_uniform_softmax():
+    # With every parameter 0 the output is uniform, so the loss is log K exactly.
+    net = MLP(3, (4,), 5)
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    assert net.loss(np.zeros(net.n_params), X, np.arange(6) % 5) == pytest.approx(math.log(5), rel=1e-12)
+
+
+def test_mlp_loss_decreases_under_gd():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)          # XOR-like: not linearly separable
+    net = MLP(2, (8,), 2, activation="tanh")
+    res = gdlib.train(gdlib.GD(eta=0.5), net, X, y, epochs=300, progress=False)
+    assert res.status == "finished"
+    assert res.epoch_losses[-1] < 0.5 * res.epoch_losses[0]
+    assert net.accuracy(res.theta, X, y) > 0.9
+
+
+def test_mlp_rejects_bad_arguments():
+    with pytest.raises(ValueError):
+        MLP(3, (4,), 1)
+    with pytest.raises(ValueError):
+        MLP(3, (4,), 2, activation="sigmoid")
+    with pytest.raises(ValueError):
+        MLP(3, (4,), 2).init(5)
+    with pytest.raises(ValueError):
+        MLP(3, (4,), 2).loss(np.zeros(3), np.zeros((1, 3)), [0])
+
+
+# --- animation -------------------------------------------------------------------------------
+def _small_race(steps=30):
+    opts = {"GD": gdlib.GD(eta=0.02), "Momentum": gdlib.Momentum(eta=0.02), "Adam": gdlib.Adam(eta=0.5)}
+    return race(gdlib.ravine, opts, theta0=[-8.0, 2.0], steps=steps)
+
+
+def test_race_returns_one_result_per_optimizer():
+    results = _small_race(steps=25)
+    assert list(results) == ["GD", "Momentum", "Adam"]
+    for res in results.values():
+        assert res.thetas.shape == (26, 2) and res.losses.shape == (26,)
+        np.testing.assert_array_equal(res.thetas[0], [-8.0, 2.0])
+    # the GD racer is exactly gdlib.run with the same optimizer
+    direct = gdlib.run(gdlib.GD(eta=0.02), gdlib.ravine, [-8.0, 2.0], steps=25)
+    np.testing.assert_array_equal(results["GD"].thetas, direct.thetas)
+
+
+def test_race_accepts_one_start_per_racer():
+    results = race(gdlib.saddle, {"a": gdlib.GD(eta=0.1), "b": gdlib.GD(eta=0.1)},
+                   theta0={"a": [1.0, 0.0], "b": [0.0, 1.0]}, steps=3)
+    np.testing.assert_array_equal(results["a"].thetas[0], [1.0, 0.0])
+    np.testing.assert_array_equal(results["b"].thetas[0], [0.0, 1.0])
+    with pytest.raises(ValueError):
+        race(gdlib.saddle, {"a": gdlib.GD()}, theta0={"b": [0.0, 1.0]})
+
+
+def test_frame_steps_cover_the_race():
+    results = _small_race(steps=30)
+    steps = frame_steps(results, 4)
+    np.testing.assert_array_equal(steps, [0, 10, 20, 30])
+    assert len(frame_steps(results, 100)) == 31      # never more frames than steps
+
+
+def test_animation_html_has_controls_and_is_small():
+    results = _small_race(steps=30)
+    anim = animate_race(gdlib.ravine, results, frames=4, figsize=(3, 2.4), dpi=50)
+    html = to_html(anim)
+    assert html.count("data:image/png;base64,") == 4                # one image per frame
+    assert 'type="range"' in html                                    # the frame slider
+    assert "play_animation()" in html and "pause_animation()" in html
+    assert 'value="once"' in html and "checked" in html
+    assert html_size(html) < 100_000
+    assert not plt.fignum_exists(anim._fig.number)                  # to_html closed the figure
+
+
+def test_palette_frames_are_smaller():
+    results = _small_race(steps=30)
+    full = to_html(animate_race(gdlib.ravine, results, frames=3, figsize=(3, 2.4), dpi=50), colors=None)
+    small = to_html(animate_race(gdlib.ravine, results, frames=3, figsize=(3, 2.4), dpi=50), colors=64)
+    assert html_size(small) < html_size(full)
+
+
+@pytest.mark.parametrize("n_frames, ncols", [(6, 3), (4, 3), (5, 2), (1, 3)])
+def test_frame_grid_has_the_requested_number_of_axes(n_frames, ncols):
+    fig = frame_grid(gdlib.ravine, _small_race(steps=20), n_frames=n_frames, ncols=ncols)
+    assert len(fig.axes) == n_frames
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "step 0" and titles[-1] == ("step 20" if n_frames > 1 else "step 0")
+    plt.close(fig)
+
+
+# --- benchmark -------------------------------------------------------------------------------
+def _quadratic_problem(a, b, theta0, steps):
+    surface = gdlib.quadratic(a, b)
+    return B.Problem(name="q", loss=surface.f, grad=surface.grad, theta0=lambda rng: np.array(theta0),
+                     steps=steps, target=1e-8, f_min=0.0)
+
+
+def test_tuning_finds_the_exact_one_step_learning_rate():
+    # On f = 2θ² (a = b = 4), GD with η = 1/4 lands on the minimum in one step: loss exactly 0.
+    problem = _quadratic_problem(4, 4, [3.0, -1.0], steps=5)
+    grid = [0.05, 0.1, 0.25, 0.4, 0.45]
+    result = B.tune(B.methods(["GD"])["GD"], problem, grid, seeds=(0,))
+    assert result.best_eta == 0.25
+    assert result.scores[2] == 0.0
+
+
+def test_tuning_matches_the_closed_form_loss_after_k_steps():
+    # GD on ½(a x² + b y²): θ_i after K steps is (1 − η λ_i)^K θ_{0,i}, so the final loss is
+    # ½ Σ λ_i (1 − η λ_i)^{2K} θ_{0,i}²; tuning must pick its argmin on the grid.
+    a, b, K, theta0 = 1.0, 20.0, 40, np.array([5.0, 1.0])
+    problem = _quadratic_problem(a, b, theta0, steps=K)
+    grid = gdlib.log_grid(1e-3, 0.2, 4)
+    lam = np.array([a, b])
+    closed = np.array([0.5 * np.sum(lam * (1 - eta * lam) ** (2 * K) * theta0**2) for eta in grid])
+    result = B.tune(B.methods(["GD"])["GD"], problem, grid, seeds=(0, 1))
+    finite = np.isfinite(result.scores)
+    np.testing.assert_allclose(result.scores[finite], closed[finite], rtol=1e-9)
+    assert result.best_eta == grid[np.argmin(closed)]
+    # η > 2/b makes the y-coordinate grow: the loss is huge or the run diverges, never the best
+    assert result.best_eta < 2 / b
+
+
+def test_diverged_runs_score_infinity_and_are_never_chosen():
+    problem = _quadratic_problem(1, 10, [1.0, 1.0], steps=2000)
+    record = B.run_problem(B.methods(["GD"])["GD"], 0.5, problem, seed=0)   # 1 − 0.5·10 = −4
+    assert record.status == "diverged" and record.final_loss == math.inf
+    result = B.tune(B.methods(["GD"])["GD"], problem, [0.01, 0.5], seeds=(0,))
+    assert result.scores[1] == math.inf and result.best_eta == 0.01
+
+
+def test_stochastic_runs_are_reproducible_and_seeded():
+    problem = B.problems(["sparse"], scale=0.1)["sparse"]
+    adam = B.methods(["Adam"])["Adam"]
+    r1, r2 = (B.run_problem(adam, 0.01, problem, seed=3) for _ in range(2))
+    r3 = B.run_problem(adam, 0.01, problem, seed=4)
+    np.testing.assert_array_equal(r1.losses, r2.losses)
+    assert not np.array_equal(r1.losses, r3.losses)
+    assert r1.eval_steps[-1] == problem.steps == 40
+
+
+def test_schedule_sets_the_learning_rate_before_every_step():
+    # SGD+1/t on ½θ² from θ0: θ_K = θ0 Π (1 − η_t), η_t = η/(1 + 9t/K).
+    problem = _quadratic_problem(1, 1, [1.0, 2.0], steps=10)
+    record = B.run_problem(B.methods(["SGD+1/t"])["SGD+1/t"], 0.3, problem, seed=0)
+    factor = np.prod([1 - 0.3 / (1 + 9 * t / 10) for t in range(10)])
+    assert record.final_loss == pytest.approx(0.5 * factor**2 * 5.0, rel=1e-12)
+
+
+def test_saddle_problem_stops_when_it_escapes():
+    problem = B.problems(["saddle"])["saddle"]
+    record = B.run_problem(B.methods(["GD"])["GD"], 0.1, problem, seed=0)
+    assert record.status == "reached"
+    assert record.losses[-1] <= -1.0 < record.losses[-2]
+    assert record.steps_to_target == record.eval_steps[-1]
+
+
+def test_table_round_trip(tmp_path):
+    problem = _quadratic_problem(1, 10, [1.0, 1.0], steps=50)
+    rows, _ = B.benchmark({"q": problem}, B.methods(["GD", "Adam"]), [0.01, 0.1], (0,), (1, 2))
+    csv_path, md_path = B.write_table(rows, tmp_path / "table", header="# test")
+    back = B.read_table(csv_path)
+    assert [r["method"] for r in back] == ["GD", "Adam"]
+    assert back[0]["best_eta"] == rows[0]["best_eta"]
+    assert back[1]["final_loss"] == pytest.approx(rows[1]["final_loss"], rel=1e-12)
+    assert md_path.read_text().startswith("# test") and "| q | GD |" in md_path.read_text()
