@@ -97,13 +97,14 @@ class Method:
 
 @dataclass
 class RunRecord:
-    """One run: the recorded losses and the numbers the table reports."""
+    """One run: the recorded losses, the final parameters and the numbers the table reports."""
 
     eval_steps: np.ndarray
     losses: np.ndarray
     status: str
     steps_to_target: int | None
     wall_time: float
+    theta: np.ndarray | None = None
 
     @property
     def final_loss(self):
@@ -313,7 +314,7 @@ def run_problem(method, eta, problem, seed):
                 if problem.stop_at_target:
                     status = "reached"
                     break
-    return RunRecord(np.array(eval_steps), np.array(losses), status, reached, wall)
+    return RunRecord(np.array(eval_steps), np.array(losses), status, reached, wall, theta.copy())
 
 
 def _score(problem, record):

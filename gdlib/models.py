@@ -17,6 +17,11 @@ def _l2_check(l2):
     return float(l2)
 
 
+def _penalty(l2, theta):
+    """(λ/2)‖θ‖², and exactly 0 without a penalty (no 0·inf = NaN for huge θ)."""
+    return 0.5 * l2 * float(theta.ravel() @ theta.ravel()) if l2 else 0.0
+
+
 class LinearRegression:
     r"""Least squares: J(θ) = 1/(2n) ‖Xθ − y‖² (+ λ/2 ‖θ‖²),  ∇J = Xᵀ(Xθ − y)/n (+ λθ)."""
 
@@ -31,7 +36,7 @@ class LinearRegression:
 
     def loss(self, theta, X, y):
         r = X @ theta - y
-        return 0.5 * float(r @ r) / len(y) + 0.5 * self.l2 * float(np.sum(theta * theta))
+        return 0.5 * float(r @ r) / len(y) + _penalty(self.l2, theta)
 
     def grad(self, theta, X, y):
         return X.T @ (X @ theta - y) / len(y) + self.l2 * theta
@@ -65,7 +70,7 @@ class LogisticRegression:
 
     def loss(self, theta, X, y):
         z = X @ theta
-        return float(np.mean(np.logaddexp(0.0, z) - y * z)) + 0.5 * self.l2 * float(np.sum(theta * theta))
+        return float(np.mean(np.logaddexp(0.0, z) - y * z)) + _penalty(self.l2, theta)
 
     def grad(self, theta, X, y):
         return X.T @ (self.sigmoid(X @ theta) - y) / len(y) + self.l2 * theta
@@ -102,7 +107,7 @@ class SoftmaxRegression:
         z = X @ theta
         z -= z.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-np.mean(log_p[np.arange(len(y)), y])) + 0.5 * self.l2 * float(np.sum(theta * theta))
+        return float(-np.mean(log_p[np.arange(len(y)), y])) + _penalty(self.l2, theta)
 
     def grad(self, theta, X, y):
         p = self.predict_proba(theta, X)

@@ -22,6 +22,13 @@ def color_for(name_or_index):
     return PALETTE[int(i) % len(PALETTE)]
 
 
+def _color(result, label, i):
+    """The optimizer's own colour if the result or its label names one, else the i-th colour."""
+    name = type(getattr(result, "optimizer", None)).__name__
+    key = name if name in _ORDER else (label if label in _ORDER else i)
+    return color_for(key)
+
+
 def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, mark_minimum=True):
     """Draw ``surface``'s contours, log-spaced by default, and mark its minimum with a black star."""
     import matplotlib.pyplot as plt
@@ -59,8 +66,7 @@ def plot_paths(surface, results, ax=None, title=None, **contour_kw):
     """Contours of ``surface`` with several trajectories: ``results`` maps a label to a Result."""
     ax = contour(surface, ax=ax, **contour_kw)
     for i, (label, res) in enumerate(results.items()):
-        name = type(getattr(res, "optimizer", None)).__name__
-        plot_path(ax, res.thetas, label=label, color=color_for(name if name in _ORDER else i),
+        plot_path(ax, res.thetas, label=label, color=_color(res, label, i),
                   marker=_MARKERS[i % len(_MARKERS)], every=max(1, len(res.thetas) // 40))
     ax.legend(loc="best", fontsize=8)
     if title:
@@ -76,8 +82,7 @@ def loss_curves(results, ax=None, f_min=0.0, logy=True, xlabel="step", title=Non
         _, ax = plt.subplots(figsize=(5, 3.5))
     for i, (label, res) in enumerate(results.items()):
         losses = np.asarray(getattr(res, "losses", res)) - f_min
-        name = type(getattr(res, "optimizer", None)).__name__
-        ax.plot(losses, label=label, color=color_for(name if name in _ORDER else i))
+        ax.plot(losses, label=label, color=_color(res, label, i))
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

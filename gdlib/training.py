@@ -74,9 +74,9 @@ def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=Non
     n = len(y)
     if batch_size is None:
         batch_size = n
-    if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
         raise ValueError(f"batch_size must be an integer in [1, {n}] or None, got {batch_size!r}")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if schedule_unit not in ("step", "epoch"):
         raise ValueError(f"schedule_unit must be 'step' or 'epoch', got {schedule_unit!r}")

@@ -435,3 +435,18 @@ def test_synthetic_generators():
     Xs, ys, ts = gdlib.make_sparse_features(n=1000, frequencies=(0.5, 0.05), noise=0.0, seed=5)
     assert np.allclose(Xs.mean(axis=0), [0.5, 0.05], atol=0.05) and np.allclose(ys, Xs @ ts)
     assert np.array_equal(gdlib.make_linear_regression(seed=5)[0], gdlib.make_linear_regression(seed=5)[0])
+
+
+def test_loss_without_penalty_is_finite_for_huge_parameters():
+    # (λ/2)‖θ‖² must not be evaluated when λ = 0: 0 · inf would turn the loss into NaN.
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    theta = np.array([1e200, 0.0])
+    assert gdlib.LinearRegression().loss(np.array([1e100, 0.0]), X, np.zeros(2)) == pytest.approx(0.25e200)
+    assert np.isfinite(gdlib.LogisticRegression().loss(theta, X, np.array([1.0, 0.0])))
+
+
+@pytest.mark.parametrize("kwargs, words", [({"batch_size": True}, "batch_size"), ({"epochs": True}, "epochs")])
+def test_train_rejects_booleans_for_counts(kwargs, words):
+    X, y = np.ones((4, 1)), np.ones(4)
+    with pytest.raises(ValueError, match=words):
+        gdlib.train(gdlib.GD(), gdlib.LinearRegression(), X, y, **kwargs)
