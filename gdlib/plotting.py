@@ -22,11 +22,16 @@ def color_for(name_or_index):
     return PALETTE[int(i) % len(PALETTE)]
 
 
-def _color(result, label, i):
-    """The optimizer's own colour if the result or its label names one, else the i-th colour."""
-    name = type(getattr(result, "optimizer", None)).__name__
-    key = name if name in _ORDER else (label if label in _ORDER else i)
-    return color_for(key)
+def _colors(results):
+    """One colour per run: each optimizer's own colour when the runs are of distinct
+    optimizers (named by the Result or by its label), else the palette in order."""
+    keys = []
+    for label, res in results.items():
+        name = type(getattr(res, "optimizer", None)).__name__
+        keys.append(name if name in _ORDER else (label if label in _ORDER else None))
+    if None in keys or len(set(keys)) < len(keys):
+        keys = list(range(len(keys)))
+    return [color_for(k) for k in keys]
 
 
 def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, mark_minimum=True):
@@ -65,8 +70,8 @@ def plot_path(ax, thetas, label=None, color=None, marker=None, every=1, **kw):
 def plot_paths(surface, results, ax=None, title=None, **contour_kw):
     """Contours of ``surface`` with several trajectories: ``results`` maps a label to a Result."""
     ax = contour(surface, ax=ax, **contour_kw)
-    for i, (label, res) in enumerate(results.items()):
-        plot_path(ax, res.thetas, label=label, color=_color(res, label, i),
+    for i, ((label, res), color) in enumerate(zip(results.items(), _colors(results))):
+        plot_path(ax, res.thetas, label=label, color=color,
                   marker=_MARKERS[i % len(_MARKERS)], every=max(1, len(res.thetas) // 40))
     ax.legend(loc="best", fontsize=8)
     if title:
@@ -75,14 +80,17 @@ def plot_paths(surface, results, ax=None, title=None, **contour_kw):
 
 
 def loss_curves(results, ax=None, f_min=0.0, logy=True, xlabel="step", title=None):
-    """Loss minus ``f_min`` against steps for several runs (a mapping label → Result or array)."""
+    """Loss minus ``f_min`` against steps for several runs (a mapping label → Result or array).
+
+    Values of a diverged run beyond 1e200 are left out so that the log axis still scales."""
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
-    for i, (label, res) in enumerate(results.items()):
-        losses = np.asarray(getattr(res, "losses", res)) - f_min
-        ax.plot(losses, label=label, color=_color(res, label, i))
+    for (label, res), color in zip(results.items(), _colors(results)):
+        losses = np.asarray(getattr(res, "losses", res), dtype=float) - f_min
+        losses = np.where(np.isfinite(losses) & (np.abs(losses) < 1e200), losses, np.nan)  # diverged runs
+        ax.plot(losses, label=label, color=color)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

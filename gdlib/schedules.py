@@ -48,7 +48,7 @@ def exponential_decay(eta0, k):
     """η_t = η0 · exp(−k t)."""
     _check("eta0", eta0)
     _check("k", k, low_open=False)
-    return lambda t: eta0 * math.exp(-k * t)
+    return lambda t: eta0 * np.exp(-k * np.asarray(t, dtype=float))
 
 
 def robbins_monro(eta0, tau=1.0, power=1.0):
@@ -64,11 +64,12 @@ def robbins_monro(eta0, tau=1.0, power=1.0):
     return lambda t: eta0 * tau**power / (tau + t) ** power
 
 
-def backtracking(f, grad, theta, eta0=1.0, c=1e-4, rho=0.5, max_iter=60):
+def backtracking(f, grad, theta, eta0=1.0, c=1e-4, rho=0.5, max_iter=60, g=None):
     """Backtracking (Armijo) line search along the steepest-descent direction.
 
     Returns the first η in η0, ρη0, ρ²η0, ... that satisfies the sufficient-decrease
-    condition f(θ − η g) ≤ f(θ) − c η ‖g‖² (Armijo, 1966).
+    condition f(θ − η g) ≤ f(θ) − c η ‖g‖² (Armijo, 1966). Pass the gradient ``g`` at θ
+    if you already have it, to save one gradient evaluation.
     """
     _check("eta0", eta0)
     if not 0 < c < 1:
@@ -76,7 +77,7 @@ def backtracking(f, grad, theta, eta0=1.0, c=1e-4, rho=0.5, max_iter=60):
     if not 0 < rho < 1:
         raise ValueError(f"rho must be in (0, 1), got {rho!r}")
     theta = np.asarray(theta, dtype=float)
-    g = np.asarray(grad(theta), dtype=float)
+    g = np.asarray(grad(theta) if g is None else g, dtype=float)
     f0, slope = f(theta), float(g.ravel() @ g.ravel())
     eta = eta0
     for _ in range(max_iter):
