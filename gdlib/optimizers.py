@@ -467,7 +467,8 @@ class AggMo(Optimizer):
         \theta_{t+1} = \theta_t + \frac{\eta}{K} \sum_{i=1}^{K} v_t^{(i)}
 
     ``v`` has shape ``(K, *theta.shape)``; note the sign convention of the paper
-    (v points downhill). With one β it is :class:`Momentum` with v/η stored.
+    (v points downhill). With one β it is :class:`Momentum`, whose velocity is
+    v_Momentum = −η v_AggMo. Setting ``betas`` checks them and resets the state.
 
     References
     ----------
@@ -479,11 +480,20 @@ class AggMo(Optimizer):
 
     def __init__(self, eta=0.1, betas=(0.0, 0.9, 0.99)):
         self.eta = eta
+        self.betas = betas
+        super().__init__()
+
+    @property
+    def betas(self):
+        return self._betas
+
+    @betas.setter
+    def betas(self, betas):
         betas = tuple(float(b) for b in np.atleast_1d(betas))
         if not betas or not all(0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"betas must be a non-empty sequence of values in [0, 1), got {betas!r}")
-        self.betas = betas
-        super().__init__()
+        self._betas = betas
+        self.reset()                       # K may have changed: the velocities start afresh
 
     def init_state(self, theta):
         self.v = np.zeros((len(self.betas),) + theta.shape, dtype=theta.dtype)

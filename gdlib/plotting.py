@@ -3,23 +3,38 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PALETTE", "color_for", "contour", "plot_path", "plot_paths", "loss_curves"]
+__all__ = ["PALETTE", "STYLES", "color_for", "linestyle_for", "contour", "plot_path", "plot_paths", "loss_curves"]
 
-#: Okabe & Ito's colour-blind-safe palette (black omitted, it marks minima).
-PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#999999"]
+#: Okabe & Ito's colour-blind-safe palette, yellow last (thin yellow lines are hard to see
+#: on white) and black left out (it marks minima).
+PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#F0E442"]
 
-#: A fixed colour per optimizer, so a method looks the same in every chapter.
-_ORDER = ["GD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdaMax",
-          "Nadam", "AMSGrad", "AdamW", "QHM", "QHAdam", "AggMo"]
+#: A fixed colour and line style per optimizer, so a method looks the same in every chapter.
+#: The seven methods of the overview's figures get seven distinct solid colours; each later
+#: variant is dashed in the colour of a relative.
+STYLES = {
+    "GD": ("#999999", "-"), "Momentum": ("#56B4E9", "-"), "NAG": ("#0072B2", "-"),
+    "Adagrad": ("#009E73", "-"), "Adadelta": ("#CC79A7", "-"), "RMSprop": ("#E69F00", "-"),
+    "Adam": ("#D55E00", "-"), "AdaMax": ("#E69F00", "--"), "Nadam": ("#D55E00", "--"),
+    "AMSGrad": ("#0072B2", "--"), "AdamW": ("#009E73", "--"), "QHM": ("#56B4E9", "--"),
+    "QHAdam": ("#CC79A7", "--"), "AggMo": ("#999999", "--"),
+}
+_ORDER = list(STYLES)
 _MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def color_for(name_or_index):
-    """The palette colour of an optimizer (by class name) or of an index."""
-    i = _ORDER.index(name_or_index) if isinstance(name_or_index, str) and name_or_index in _ORDER else name_or_index
-    if isinstance(i, str):
-        i = sum(map(ord, i))
-    return PALETTE[int(i) % len(PALETTE)]
+    """The colour of an optimizer (by class name), or the i-th palette colour."""
+    if isinstance(name_or_index, str):
+        if name_or_index in STYLES:
+            return STYLES[name_or_index][0]
+        name_or_index = sum(map(ord, name_or_index))
+    return PALETTE[int(name_or_index) % len(PALETTE)]
+
+
+def linestyle_for(name):
+    """The line style of an optimizer: solid for the classic methods, dashed for variants."""
+    return STYLES.get(name, ("", "-"))[1]
 
 
 def _colors(results):
@@ -31,7 +46,7 @@ def _colors(results):
         keys.append(name if name in _ORDER else (label if label in _ORDER else None))
     if None in keys or len(set(keys)) < len(keys):
         keys = list(range(len(keys)))
-    return [color_for(k) for k in keys]
+    return [(color_for(k), linestyle_for(k) if isinstance(k, str) else "-") for k in keys]
 
 
 def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, mark_minimum=True):
@@ -61,8 +76,9 @@ def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, 
 def plot_path(ax, thetas, label=None, color=None, marker=None, every=1, **kw):
     """Draw one trajectory (an array of shape (steps + 1, 2)) with its start marked."""
     thetas = np.asarray(thetas)
-    line, = ax.plot(thetas[::every, 0], thetas[::every, 1], color=color, marker=marker, markersize=3,
-                    linewidth=1.5, label=label, **kw)
+    kw.setdefault("linewidth", 1.5)
+    kw.setdefault("markersize", 3)
+    line, = ax.plot(thetas[::every, 0], thetas[::every, 1], color=color, marker=marker, label=label, **kw)
     ax.plot(*thetas[0], marker="o", color=line.get_color(), markersize=6, markeredgecolor="black")
     return line
 
@@ -70,8 +86,8 @@ def plot_path(ax, thetas, label=None, color=None, marker=None, every=1, **kw):
 def plot_paths(surface, results, ax=None, title=None, **contour_kw):
     """Contours of ``surface`` with several trajectories: ``results`` maps a label to a Result."""
     ax = contour(surface, ax=ax, **contour_kw)
-    for i, ((label, res), color) in enumerate(zip(results.items(), _colors(results))):
-        plot_path(ax, res.thetas, label=label, color=color,
+    for i, ((label, res), (color, ls)) in enumerate(zip(results.items(), _colors(results))):
+        plot_path(ax, res.thetas, label=label, color=color, linestyle=ls,
                   marker=_MARKERS[i % len(_MARKERS)], every=max(1, len(res.thetas) // 40))
     ax.legend(loc="best", fontsize=8)
     if title:
@@ -87,10 +103,11 @@ def loss_curves(results, ax=None, f_min=0.0, logy=True, xlabel="step", title=Non
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
-    for (label, res), color in zip(results.items(), _colors(results)):
-        losses = np.asarray(getattr(res, "losses", res), dtype=float) - f_min
+    for (label, res), (color, ls) in zip(results.items(), _colors(results)):
+        losses = getattr(res, "losses", getattr(res, "epoch_losses", res))   # Result, TrainResult or array
+        losses = np.asarray(losses, dtype=float) - f_min
         losses = np.where(np.isfinite(losses) & (np.abs(losses) < 1e200), losses, np.nan)  # diverged runs
-        ax.plot(losses, label=label, color=color)
+        ax.plot(losses, label=label, color=color, linestyle=ls)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

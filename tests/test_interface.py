@@ -182,3 +182,14 @@ def test_chunked_updates_give_bit_identical_results(cls):
     for name in cls.state_names:
         np.testing.assert_array_equal(getattr(whole, name), getattr(chunked, name))
         assert getattr(chunked, name).shape[-2:] == theta0.shape    # the full state is restored
+
+
+def test_aggmo_betas_set_later_are_checked_and_reset_the_state():
+    opt = gdlib.AggMo(betas=(0.0, 0.9))
+    opt.step(np.array([1.0, 2.0]), quad_grad)
+    with pytest.raises(ValueError, match="betas"):
+        opt.betas = (1.5,)
+    opt.betas = (0.5, 0.9, 0.99)
+    assert opt.t == 0 and opt.v is None
+    opt.step(np.array([1.0, 2.0]), quad_grad)
+    assert opt.v.shape == (3, 2)
