@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Optimizer", "Hyper"]
+__all__ = ["Optimizer", "Hyper", "divide"]
 
 
 class Hyper:
@@ -82,6 +82,18 @@ def nonnegative():
 def unit():
     """A mixing weight such as QHM's nu: [0, 1]."""
     return Hyper(0.0, 1.0)
+
+
+def divide(num, den):
+    """``num / den`` element-wise, with 0 wherever ``den`` is 0.
+
+    The denominators of the adaptive methods (√(G_t + ε), √v̂_t + ε, u_t) vanish
+    only for ε = 0 and a coordinate that has seen nothing but zero gradients, whose
+    numerator is then 0 too: that coordinate should not move, and plain division
+    would turn it into 0/0 = NaN.
+    """
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape, np.result_type(num, den)),
+                     where=den != 0)
 
 
 class Optimizer:

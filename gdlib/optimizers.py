@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Hyper, Optimizer, decay, nonnegative, positive, unit
+from .base import Hyper, Optimizer, decay, divide, nonnegative, positive, unit
 
 __all__ = [
     "GD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdaMax",
@@ -109,8 +109,9 @@ class Adagrad(Optimizer):
         G_t = G_{t-1} + g_t \odot g_t, \qquad
         \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{G_t + \epsilon}} \odot g_t
 
-    ``G`` is the diagonal of the outer-product sum, stored as a vector. PyTorch
-    and Keras put ε outside the root; the framework chapter measures the gap.
+    ``G`` is the diagonal of the outer-product sum, stored as a vector. Keras 3 and
+    optax also put ε inside the root (but start G at 0.1); PyTorch puts it outside,
+    and reproduces this rule exactly with ``initial_accumulator_value=eps, eps=0``.
 
     References
     ----------
@@ -127,7 +128,7 @@ class Adagrad(Optimizer):
 
     def update(self, theta, g):
         self.G += g * g                                # G_t = G_{t−1} + g_t²
-        theta -= self.eta * g / np.sqrt(self.G + self.eps)
+        theta -= self.eta * divide(g, np.sqrt(self.G + self.eps))
 
 
 class Adadelta(Optimizer):
@@ -149,7 +150,7 @@ class Adadelta(Optimizer):
     """
 
     gamma = decay()
-    eps = nonnegative()
+    eps = positive()        # with ε = 0, RMS[Δθ]_0 = 0 and Adadelta could never move
     state_names = ("Eg2", "Edtheta2")
 
     def __init__(self, gamma=0.9, eps=1e-8):
@@ -172,8 +173,8 @@ class RMSprop(Optimizer):
         E[g^2]_t = \gamma E[g^2]_{t-1} + (1-\gamma) g_t^2, \qquad
         \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{E[g^2]_t + \epsilon}} g_t
 
-    It is Adadelta's first update vector (Zeiler, 2012). PyTorch,
-    optax and Keras put ε outside the root.
+    It is Adadelta's first update vector (Zeiler, 2012). Keras 3 and optax
+    (``eps_in_sqrt=True``) also put ε inside the root; PyTorch puts it outside.
 
     References
     ----------
@@ -194,7 +195,7 @@ class RMSprop(Optimizer):
     def update(self, theta, g):
         self.Eg2 *= self.gamma
         self.Eg2 += (1 - self.gamma) * g * g                           # E[g²]_t
-        theta -= self.eta * g / np.sqrt(self.Eg2 + self.eps)
+        theta -= self.eta * divide(g, np.sqrt(self.Eg2 + self.eps))
 
 
 class Adam(Optimizer):
@@ -231,7 +232,7 @@ class Adam(Optimizer):
         self.v += (1 - self.beta2) * g * g                             # v_t
         m_hat = self.m / (1 - self.beta1 ** self.t)                    # m̂_t
         v_hat = self.v / (1 - self.beta2 ** self.t)                    # v̂_t
-        theta -= self.eta * m_hat / (np.sqrt(v_hat) + self.eps)
+        theta -= self.eta * divide(m_hat, np.sqrt(v_hat) + self.eps)
 
 
 class AdaMax(Optimizer):
@@ -266,8 +267,7 @@ class AdaMax(Optimizer):
         self.m += (1 - self.beta1) * g                                 # m_t
         np.maximum(self.beta2 * self.u, np.abs(g), out=self.u)         # u_t
         m_hat = self.m / (1 - self.beta1 ** self.t)
-        step = np.divide(m_hat, self.u, out=np.zeros_like(m_hat), where=self.u > 0)
-        theta -= self.eta * step
+        theta -= self.eta * divide(m_hat, self.u)
 
 
 class Nadam(Optimizer):
@@ -277,8 +277,9 @@ class Nadam(Optimizer):
         \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{\hat v_t} + \epsilon}
         \left(\beta_1 \hat m_t + \frac{(1-\beta_1) g_t}{1-\beta_1^t}\right)
 
-    with m_t, v_t, m̂_t, v̂_t as in :class:`Adam`. Dozat's paper (and Keras) use a
-    momentum schedule μ_t; PyTorch's ``NAdam`` follows that schedule.
+    with m_t, v_t, m̂_t, v̂_t as in :class:`Adam`. Dozat's paper and PyTorch's
+    ``NAdam`` use a momentum schedule μ_t = β1(1 − ½·0.96^(t/250)); Keras uses
+    0.96^t; optax keeps β1 constant. The framework chapter measures the gaps.
 
     References
     ----------
@@ -304,7 +305,7 @@ class Nadam(Optimizer):
         m_hat = self.m / bc1
         v_hat = self.v / (1 - self.beta2 ** self.t)
         nesterov = self.beta1 * m_hat + (1 - self.beta1) * g / bc1
-        theta -= self.eta * nesterov / (np.sqrt(v_hat) + self.eps)
+        theta -= self.eta * divide(nesterov, np.sqrt(v_hat) + self.eps)
 
 
 class AMSGrad(Optimizer):
@@ -341,7 +342,7 @@ class AMSGrad(Optimizer):
         self.v *= self.beta2
         self.v += (1 - self.beta2) * g * g                             # v_t
         np.maximum(self.v_hat, self.v, out=self.v_hat)                 # v̂_t
-        theta -= self.eta * self.m / (np.sqrt(self.v_hat) + self.eps)
+        theta -= self.eta * divide(self.m, np.sqrt(self.v_hat) + self.eps)
 
 
 class AdamW(Optimizer):
@@ -382,7 +383,7 @@ class AdamW(Optimizer):
         self.v += (1 - self.beta2) * g * g                             # v_t
         m_hat = self.m / (1 - self.beta1 ** self.t)
         v_hat = self.v / (1 - self.beta2 ** self.t)
-        theta -= self.schedule * (self.eta * m_hat / (np.sqrt(v_hat) + self.eps)
+        theta -= self.schedule * (self.eta * divide(m_hat, np.sqrt(v_hat) + self.eps)
                                   + self.weight_decay * theta)
 
 
@@ -456,7 +457,7 @@ class QHAdam(Optimizer):
         v_hat = self.v / (1 - self.beta2 ** self.t)
         numerator = (1 - self.nu1) * g + self.nu1 * m_hat
         denominator = np.sqrt((1 - self.nu2) * g * g + self.nu2 * v_hat) + self.eps
-        theta -= self.eta * numerator / denominator
+        theta -= self.eta * divide(numerator, denominator)
 
 
 class AggMo(Optimizer):

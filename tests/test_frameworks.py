@@ -233,7 +233,7 @@ EXTRA = [
 def test_transcription_with_other_options(request, name, kwargs):
     cls = CH[name]
     lib = _lib(request, cls.real.split(".")[0])
-    steps = 40
+    steps = 25
     real = run_real(lib, cls.real, kwargs, "ravine", steps=steps)
     ours = CH["trajectory"](cls(**kwargs), "ravine", steps)
     assert max_gap(real, ours) <= 1e-12

@@ -84,7 +84,7 @@ RANGES = {  # hyperparameter -> (a bad value, words the message must contain)
     "beta1": [(1.0, "beta1 must be in [0, 1)"), (-0.5, "beta1")],
     "beta2": [(1.0, "beta2 must be in"), (1.5, "beta2")],
     "beta": [(1.0, "beta must be in [0, 1)")],
-    "eps": [(-1e-8, "eps must be in [0, inf)")],
+    "eps": [(-1e-8, "eps must be in")],
     "weight_decay": [(-0.1, "weight_decay must be in [0, inf)")],
     "nu": [(1.5, "nu must be in [0, 1]"), (-0.1, "nu")],
     "nu1": [(2.0, "nu1 must be in [0, 1]")],
@@ -193,3 +193,23 @@ def test_aggmo_betas_set_later_are_checked_and_reset_the_state():
     assert opt.t == 0 and opt.v is None
     opt.step(np.array([1.0, 2.0]), quad_grad)
     assert opt.v.shape == (3, 2)
+
+
+EPS_OPTIMIZERS = [cls for cls in OPTIMIZERS if "eps" in cls().hyperparameters() and cls is not gdlib.Adadelta]
+
+
+@pytest.mark.parametrize("cls", EPS_OPTIMIZERS + [gdlib.AdaMax], ids=lambda c: c.__name__)
+def test_a_coordinate_that_sees_only_zero_gradients_never_becomes_nan(cls):
+    # With ε = 0 the denominator of the first coordinate is exactly 0; it must stay put.
+    opt = cls(eps=0.0) if cls is not gdlib.AdaMax else cls()
+    if cls is gdlib.AdamW:
+        opt.weight_decay = 0.0                        # decay alone would move θ toward 0
+    theta = np.array([0.5, 1.0])
+    for _ in range(5):
+        opt.step(theta, lambda th: np.array([0.0, 2 * th[1]]))
+    assert theta[0] == 0.5 and np.isfinite(theta[1]) and theta[1] != 1.0
+
+
+def test_adadelta_needs_a_positive_eps():
+    with pytest.raises(ValueError, match=r"eps must be in \(0, inf\)"):
+        gdlib.Adadelta(eps=0.0)
