@@ -170,8 +170,8 @@ def test_adamax_u_dominates_current_gradient(gs, beta2):
        start=st.tuples(st.floats(0.1, 2.0), st.floats(0.1, 2.0)),
        signs=st.tuples(st.sampled_from([-1.0, 1.0]), st.sampled_from([-1.0, 1.0])))
 def test_adam_invariant_to_gradient_rescaling_when_eps_is_zero(c, eta, start, signs):
-    # Starts with |θ_i| >= 0.1 keep the gradients far from the subnormal range, where g² would
-    # underflow to 0 and ε = 0 would turn the step into 0/0 (a floating-point, not an algebraic, limit).
+    # Starts with |θ_i| >= 0.1 keep the gradients far from the subnormal range, where g² can
+    # underflow to 0 in one run and not in the rescaled one (a floating-point, not an algebraic, limit).
     start = (signs[0] * start[0], signs[1] * start[1])
     base = gdlib.run(gdlib.Adam(eta=eta, eps=0.0), gdlib.rosenbrock, list(start), 30)
     scaled = gdlib.run(gdlib.Adam(eta=eta, eps=0.0), gdlib.rosenbrock, list(start), 30,
