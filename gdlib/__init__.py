@@ -6,11 +6,13 @@
 >>> theta, opt.v
 (array([0.8, 1.6]), array([0.2, 0.4]))
 """
+from . import animation, benchmark, plotting
 from .averages import ewa, ewa_weights
 from .base import Hyper, Optimizer
 from .data import (Dataset, add_bias, load_breast_cancer, load_digits, make_classification,
                    make_linear_regression, make_sparse_features)
 from .driver import Result, run
+from .mlp import MLP
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression, numerical_gradient
 from .optimizers import (GD, NAG, QHM, AdaMax, Adadelta, Adagrad, Adam, AdamW, AggMo, AMSGrad,
                          Momentum, Nadam, QHAdam, RMSprop)
@@ -33,7 +35,8 @@ __all__ = [
     "Result", "run", "TrainResult", "train", "minibatches",
     "Dataset", "add_bias", "load_breast_cancer", "load_digits", "make_linear_regression",
     "make_classification", "make_sparse_features",
-    "LinearRegression", "LogisticRegression", "SoftmaxRegression", "numerical_gradient",
+    "LinearRegression", "LogisticRegression", "SoftmaxRegression", "MLP", "numerical_gradient",
     "constant", "time_based_decay", "step_decay", "exponential_decay", "robbins_monro",
     "backtracking", "golden_section", "log_grid", "ewa", "ewa_weights",
+    "plotting", "animation", "benchmark",
 ]

@@ -26,11 +26,9 @@ import re
 import numpy as np
 
 from .driver import run
-from .plotting import _MARKERS, _ORDER, color_for, contour
+from .plotting import MARKERS, contour, styles_for
 
-__all__ = ["race", "frame_steps", "style_for", "animate_race", "frame_grid", "to_html", "html_size"]
-
-_LINESTYLES = ["-", "--", ":", "-."]
+__all__ = ["race", "frame_steps", "styles", "animate_race", "frame_grid", "to_html", "html_size"]
 
 
 def race(surface, optimizers, theta0, steps=100, tol=None):
@@ -49,17 +47,15 @@ def race(surface, optimizers, theta0, steps=100, tol=None):
     return {label: run(opt, surface, starts[label], steps=steps, tol=tol) for label, opt in optimizers.items()}
 
 
-def style_for(label, result, index):
-    """Colour, marker and line style of the ``index``-th racer.
+def styles(results):
+    """Colour, line style and marker of every racer, in the order of ``results``.
 
-    An optimizer keeps its book colour (:func:`gdlib.plotting.color_for`). The
-    palette has eight colours, so the marker and, after eight racers, the line
-    style tell racers of the same colour apart.
+    Each optimizer keeps its book colour and line style (:data:`gdlib.plotting.STYLES`);
+    racers that share an optimizer class get palette colours in order instead. The
+    marker tells racers apart where colours repeat.
     """
-    name = type(getattr(result, "optimizer", None)).__name__
-    return dict(color=color_for(name if name in _ORDER else index),
-                marker=_MARKERS[index % len(_MARKERS)],
-                linestyle=_LINESTYLES[(index // len(_MARKERS)) % len(_LINESTYLES)])
+    return [dict(color=color, linestyle=linestyle, marker=MARKERS[i % len(MARKERS)])
+            for i, (color, linestyle) in enumerate(styles_for(results))]
 
 
 def frame_steps(results, frames):
@@ -85,8 +81,7 @@ def _background(surface, ax, xlim, ylim, levels, log, marks):
 
 def _legend_entries(results, ax):
     """One legend entry per racer: its line and marker together, as it looks on the plot."""
-    for i, (label, res) in enumerate(results.items()):
-        st = style_for(label, res, i)
+    for label, st in zip(results, styles(results)):
         ax.plot([], [], color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
                 markeredgecolor="black", markeredgewidth=0.6, label=label)
 
@@ -94,8 +89,7 @@ def _legend_entries(results, ax):
 def _racers(results, ax):
     """An empty path line and position marker per racer on ``ax``: [(iterates, line, marker)]."""
     racers = []
-    for i, (label, res) in enumerate(results.items()):
-        st = style_for(label, res, i)
+    for res, st in zip(results.values(), styles(results)):
         line, = ax.plot([], [], color=st["color"], linestyle=st["linestyle"], linewidth=1.4)
         head, = ax.plot([], [], color=st["color"], marker=st["marker"], markersize=7,
                         markeredgecolor="black", markeredgewidth=0.6, linestyle="none")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PALETTE", "STYLES", "color_for", "linestyle_for", "contour", "plot_path", "plot_paths", "loss_curves"]
+__all__ = ["PALETTE", "STYLES", "color_for", "linestyle_for", "styles_for", "MARKERS", "contour", "plot_path", "plot_paths", "loss_curves"]
 
 #: Okabe & Ito's colour-blind-safe palette, yellow last (thin yellow lines are hard to see
 #: on white) and black left out (it marks minima).
@@ -20,7 +20,7 @@ STYLES = {
     "QHAdam": ("#CC79A7", "--"), "AggMo": ("#999999", "--"),
 }
 _ORDER = list(STYLES)
-_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def color_for(name_or_index):
@@ -37,8 +37,8 @@ def linestyle_for(name):
     return STYLES.get(name, ("", "-"))[1]
 
 
-def _colors(results):
-    """One colour per run: each optimizer's own colour when the runs are of distinct
+def styles_for(results):
+    """(colour, line style) per run: each optimizer's own colour when the runs are of distinct
     optimizers (named by the Result or by its label), else the palette in order."""
     keys = []
     for label, res in results.items():
@@ -86,9 +86,9 @@ def plot_path(ax, thetas, label=None, color=None, marker=None, every=1, **kw):
 def plot_paths(surface, results, ax=None, title=None, **contour_kw):
     """Contours of ``surface`` with several trajectories: ``results`` maps a label to a Result."""
     ax = contour(surface, ax=ax, **contour_kw)
-    for i, ((label, res), (color, ls)) in enumerate(zip(results.items(), _colors(results))):
+    for i, ((label, res), (color, ls)) in enumerate(zip(results.items(), styles_for(results))):
         plot_path(ax, res.thetas, label=label, color=color, linestyle=ls,
-                  marker=_MARKERS[i % len(_MARKERS)], every=max(1, len(res.thetas) // 40))
+                  marker=MARKERS[i % len(MARKERS)], every=max(1, len(res.thetas) // 40))
     ax.legend(loc="best", fontsize=8)
     if title:
         ax.set_title(title)
@@ -103,7 +103,7 @@ def loss_curves(results, ax=None, f_min=0.0, logy=True, xlabel="step", title=Non
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
-    for (label, res), (color, ls) in zip(results.items(), _colors(results)):
+    for (label, res), (color, ls) in zip(results.items(), styles_for(results)):
         losses = getattr(res, "losses", getattr(res, "epoch_losses", res))   # Result, TrainResult or array
         losses = np.asarray(losses, dtype=float) - f_min
         losses = np.where(np.isfinite(losses) & (np.abs(losses) < 1e200), losses, np.nan)  # diverged runs

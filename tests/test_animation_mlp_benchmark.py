@@ -209,3 +209,15 @@ def test_table_round_trip(tmp_path):
     assert back[0]["best_eta"] == rows[0]["best_eta"]
     assert back[1]["final_loss"] == pytest.approx(rows[1]["final_loss"], rel=1e-12)
     assert md_path.read_text().startswith("# test") and "| q | GD |" in md_path.read_text()
+
+
+def test_racers_keep_their_book_styles_and_duplicates_are_told_apart():
+    from gdlib.animation import styles
+    from gdlib.plotting import STYLES
+
+    results = _small_race(steps=3)
+    st = styles(results)
+    assert [(s["color"], s["linestyle"]) for s in st] == [STYLES[k] for k in ("GD", "Momentum", "Adam")]
+    twins = race(gdlib.saddle, {"a": gdlib.Adagrad(eta=0.1), "b": gdlib.Adagrad(eta=0.2)}, [1.0, 0.1], steps=2)
+    colors = [s["color"] for s in styles(twins)]
+    assert colors[0] != colors[1]
