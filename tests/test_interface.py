@@ -171,17 +171,21 @@ def test_chunked_updates_give_bit_identical_results(cls):
     scale = rng.uniform(0.1, 10, theta0.shape)
     grad = lambda th: scale * th + np.where(scale > 5, 0.0, 0.3)  # noqa: E731
 
-    whole, chunked = cls(), cls()
+    whole, chunked, threaded = cls(), cls(), cls()
     whole.chunk = 10**9
-    chunked.chunk = 1000
-    a, b = theta0.copy(), theta0.copy()
+    chunked.chunk, chunked.threads = 1000, 1
+    threaded.chunk, threaded.threads = 1000, 2          # 22 blocks: two threads of 11
+    a, b, c = theta0.copy(), theta0.copy(), theta0.copy()
     for _ in range(5):
         whole.step(a, grad)
         chunked.step(b, grad)
+        threaded.step(c, grad)
     np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
     for name in cls.state_names:
         np.testing.assert_array_equal(getattr(whole, name), getattr(chunked, name))
-        assert getattr(chunked, name).shape[-2:] == theta0.shape    # the full state is restored
+        np.testing.assert_array_equal(getattr(whole, name), getattr(threaded, name))
+        assert getattr(chunked, name).shape[-2:] == theta0.shape    # the full state is kept
 
 
 def test_aggmo_betas_set_later_are_checked_and_reset_the_state():
