@@ -127,7 +127,7 @@ class Optimizer:
 
     state_names: tuple[str, ...] = ()
     elementwise: bool = True
-    chunk: int = 1 << 14
+    chunk: int = 1 << 16
     threads: int = min(4, os.cpu_count() or 1)
 
     def __init__(self):
