@@ -40,8 +40,8 @@ import numpy as np
 
 __all__ = [
     "START_METHOD", "get_context", "SparseLogistic", "make_sparse_logistic", "overlap_fraction",
-    "sgd_sparse", "hogwild", "HogwildResult", "downpour", "DownpourResult", "downpour_shards", "easgd_step", "easgd",
-    "EASGDResult", "run_delayed",
+    "sgd_sparse", "hogwild", "HogwildResult", "downpour", "DownpourResult", "downpour_shards",
+    "easgd_step", "easgd", "EASGDResult", "run_delayed",
 ]
 
 #: The multiprocessing start method used when none is given: "forkserver" where the operating
@@ -144,8 +144,10 @@ def make_sparse_logistic(n=4000, d=1000, k=5, seed=0):
     if not 1 <= k <= d:
         raise ValueError(f"need 1 <= k <= d, got k={k}, d={d}")
     rng = np.random.default_rng(seed)
-    idx = np.argsort(rng.random((n, d)), axis=1)[:, :k] if d <= 4096 else \
-        np.array([rng.choice(d, k, replace=False) for _ in range(n)])
+    if k < d:   # the k smallest of d uniform numbers: a uniformly random k-subset
+        idx = np.sort(np.argpartition(rng.random((n, d)), k - 1, axis=1)[:, :k], axis=1)
+    else:
+        idx = np.tile(np.arange(d), (n, 1))
     val = np.ones((n, k))
     theta_star = 2.0 * rng.standard_normal(d)
     p = 1.0 / (1.0 + np.exp(-np.einsum("ij,ij->i", theta_star[idx], val)))
@@ -324,18 +326,22 @@ def hogwild(problem, n_workers=2, updates_per_worker=10000, eta=0.5, seed=0, the
 # Downpour SGD: a parameter server and asynchronous workers
 # ----------------------------------------------------------------------------------------
 
-def _downpour_worker(wid, model, X, y, steps, batch_size, seed_seq, inbox, conn, go, sleep, timeout):
-    """One Downpour model replica: pull θ, compute a mini-batch gradient on its shard, push it."""
+def _downpour_worker(wid, model, X, y, batch_size, seed_seq, inbox, conn, go, sleep, timeout):
+    """One Downpour model replica: pull θ, compute a mini-batch gradient on its shard, push it,
+    until the server answers a pull with ``None`` (training is over)."""
     try:
         rng = np.random.default_rng(seed_seq)
         inbox.put(("ready", wid))
         if not go.wait(timeout):
             raise TimeoutError("no start signal from the parameter server")
-        for _ in range(steps):
+        while True:
             inbox.put(("pull", wid))
             if not conn.poll(timeout):
                 raise TimeoutError("the parameter server did not answer a pull")
-            version, theta = conn.recv()
+            reply = conn.recv()
+            if reply is None:
+                break
+            version, theta = reply
             rows = rng.choice(len(y), size=batch_size, replace=False)
             g = model.grad(theta, X[rows], y[rows])
             if sleep:
@@ -353,7 +359,8 @@ class DownpourResult:
     ``staleness[k]``: for the k-th applied update, the number of updates the server had
     applied between handing out the parameters the gradient was computed on and receiving
     the gradient (0 = computed on the current parameters). ``worker[k]``: who pushed it.
-    ``losses[m]``: training loss after ``loss_updates[m]`` updates.
+    ``losses[m]``: training loss after ``loss_updates[m]`` updates. ``pushes[w]``: gradients
+    worker w pushed (all of them were applied).
     """
 
     theta: np.ndarray
@@ -361,9 +368,14 @@ class DownpourResult:
     worker: np.ndarray
     loss_updates: np.ndarray
     losses: np.ndarray
-    pulls: np.ndarray
+    pushes: np.ndarray
     wall_time: float
     start_method: str
+
+    def mean_staleness(self, w=None):
+        """Mean staleness of all updates, or of worker ``w``'s."""
+        s = self.staleness if w is None else self.staleness[self.worker == w]
+        return float(np.mean(s))
 
 
 def downpour_shards(n_rows, n_workers):
@@ -371,18 +383,20 @@ def downpour_shards(n_rows, n_workers):
     return np.array_split(np.arange(n_rows), n_workers)
 
 
-def downpour(optimizer, model, X, y, n_workers=3, steps=100, batch_size=16, seed=0, theta0=None,
+def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, seed=0, theta0=None,
              record_every=10, worker_sleep=None, start_method=None, timeout=TIMEOUT):
     """Downpour SGD (Dean et al., 2012) with a real parameter server and worker processes.
 
     The parent process is the parameter server: it owns θ and ``optimizer`` (Dean et al. used
     Adagrad there) and serves the messages of all workers in their order of arrival. Worker
     w gets the rows ``downpour_shards(len(y), n_workers)[w]`` and the generator
-    ``np.random.default_rng(np.random.SeedSequence(seed).spawn(n_workers)[w])``; ``steps``
-    times it pulls (θ, version) from the server, draws ``batch_size`` rows of its shard
-    without replacement, computes ``model.grad`` there and pushes the gradient. The server
-    applies every push immediately with ``optimizer.step`` and records the staleness
-    (current version − version the gradient was computed at). ``worker_sleep[w]`` seconds
+    ``np.random.default_rng(np.random.SeedSequence(seed).spawn(n_workers)[w])``. It repeatedly
+    pulls (θ, version) from the server, draws ``batch_size`` rows of its shard without
+    replacement, computes ``model.grad`` there and pushes the gradient. The server applies
+    every push at once with ``optimizer.step`` and records its staleness (current version −
+    the version the gradient was computed at). Once ``updates`` updates are applied it
+    answers pulls with a stop signal; gradients already in flight are still applied, so the
+    total can exceed ``updates`` by at most ``n_workers − 1``. ``worker_sleep[w]`` seconds
     of sleep after each gradient make worker w a slower machine. Returns a :class:`DownpourResult`.
     """
     ctx = get_context(start_method)
@@ -394,12 +408,11 @@ def downpour(optimizer, model, X, y, n_workers=3, steps=100, batch_size=16, seed
     inbox, go = ctx.Queue(), ctx.Event()
     pipes = [ctx.Pipe(duplex=False) for _ in range(n_workers)]          # (receive end, send end)
     procs = [ctx.Process(target=_downpour_worker, name=f"downpour-{w}", daemon=True,
-                         args=(w, model, X[shards[w]], y[shards[w]], steps, batch_size, seeds[w], inbox,
+                         args=(w, model, X[shards[w]], y[shards[w]], batch_size, seeds[w], inbox,
                                pipes[w][0], go, sleeps[w], timeout))
              for w in range(n_workers)]
     t, staleness, who = 0, [], []
     loss_updates, losses = [0], [model.loss(theta, X, y)]
-    pulls = np.zeros(n_workers, dtype=int)
     try:
         for p in procs:
             p.start()
@@ -416,8 +429,7 @@ def downpour(optimizer, model, X, y, n_workers=3, steps=100, batch_size=16, seed
             msg = inbox.get(timeout=timeout)
             kind, w = msg[0], msg[1]
             if kind == "pull":
-                pipes[w][1].send((t, theta.copy()))
-                pulls[w] += 1
+                pipes[w][1].send((t, theta.copy()) if t < updates else None)
             elif kind == "push":
                 version, g = msg[2], msg[3]
                 staleness.append(t - version)
@@ -434,17 +446,19 @@ def downpour(optimizer, model, X, y, n_workers=3, steps=100, batch_size=16, seed
         wall = time.perf_counter() - t0
     finally:
         go.set()
+        for _, send_end in pipes:
+            send_end.close()                      # a worker still waiting for a reply sees EOF
         _stop(procs)
-        for r, s in pipes:
-            r.close()
-            s.close()
+        for receive_end, _ in pipes:
+            receive_end.close()
         inbox.close()
         inbox.join_thread()
     if loss_updates[-1] != t:
         loss_updates.append(t)
         losses.append(model.loss(theta, X, y))
-    return DownpourResult(theta, np.array(staleness), np.array(who), np.array(loss_updates), np.array(losses),
-                          pulls, wall, ctx.get_start_method())
+    who = np.array(who, dtype=int)
+    return DownpourResult(theta, np.array(staleness, dtype=int), who, np.array(loss_updates), np.array(losses),
+                          np.bincount(who, minlength=n_workers), wall, ctx.get_start_method())
 
 
 # ----------------------------------------------------------------------------------------

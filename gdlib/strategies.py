@@ -17,7 +17,7 @@ early stopping and gradient noise.
 >>> from gdlib.strategies import EarlyStopping
 >>> stop = EarlyStopping(patience=2)
 >>> [stop.update(v) for v in [3.0, 2.0, 2.5, 2.4, 1.0]]
-[False, False, False, True, False]
+[False, False, False, True, True]
 >>> stop.best_epoch, stop.stopped_epoch
 (1, 3)
 """
@@ -261,7 +261,8 @@ class EarlyStopping:
     start). A value improves when it is below ``best_value − min_delta``. ``update``
     returns True when the last ``patience`` values in a row did not improve; then
     ``stopped_epoch`` is that epoch, and ``best_epoch``/``best_value``/``best_theta``
-    (a copy of the ``theta`` passed with the best value) describe the best epoch.
+    (a copy of the ``theta`` passed with the best value) describe the best epoch. The
+    decision is final: later calls return True and change nothing (until :meth:`reset`).
     """
 
     def __init__(self, patience=5, min_delta=0.0):
@@ -278,7 +279,9 @@ class EarlyStopping:
         self.wait, self.stopped_epoch, self.history = 0, None, []
 
     def update(self, value, theta=None):
-        """Record this epoch's value; True means: stop now."""
+        """Record this epoch's value; True means: stop now (and on every later call)."""
+        if self.stopped_epoch is not None:
+            return True
         self.epoch += 1
         value = float(value)
         self.history.append(value)
@@ -287,7 +290,7 @@ class EarlyStopping:
             self.best_theta = None if theta is None else np.array(theta, dtype=float, copy=True)
         else:
             self.wait += 1
-        if self.wait >= self.patience and self.stopped_epoch is None:
+        if self.wait >= self.patience:
             self.stopped_epoch = self.epoch
             return True
         return False
@@ -387,7 +390,6 @@ def curriculum(difficulty, start=0.2, ramp_epochs=5, mix=0.0):
         from_all = rng.permutation(n)[:n_mixed]
         return rng.permutation(np.concatenate([from_pool, from_all]).astype(int))
 
-    order.pool_fraction = lambda epoch: start + (1 - start) * min(1.0, epoch / ramp_epochs)
     return order
 
 
