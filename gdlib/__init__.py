@@ -6,7 +6,7 @@
 >>> theta, opt.v
 (array([0.8, 1.6]), array([0.2, 0.4]))
 """
-from . import animation, benchmark, plotting, strategies
+from . import animation, benchmark, parallel, plotting, strategies
 from .averages import ewa, ewa_weights
 from .base import Hyper, Optimizer
 from .data import (Dataset, add_bias, load_breast_cancer, load_digits, make_classification,
@@ -38,5 +38,5 @@ __all__ = [
     "LinearRegression", "LogisticRegression", "SoftmaxRegression", "MLP", "numerical_gradient",
     "constant", "time_based_decay", "step_decay", "exponential_decay", "robbins_monro",
     "backtracking", "golden_section", "log_grid", "ewa", "ewa_weights",
-    "plotting", "animation", "benchmark", "strategies",
+    "plotting", "animation", "benchmark", "parallel", "strategies",
 ]
