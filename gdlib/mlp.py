@@ -30,6 +30,18 @@ _ACTIVATIONS = {
 }
 
 
+def check_architecture(n_inputs, hidden, n_classes, activation):
+    """Validate a network's shape and activation; returns the hidden widths as a tuple."""
+    hidden = tuple(int(h) for h in np.atleast_1d(hidden))
+    if int(n_inputs) < 1 or not hidden or min(hidden) < 1:
+        raise ValueError(f"n_inputs and every hidden width must be >= 1, got {n_inputs!r}, {hidden!r}")
+    if int(n_classes) < 2:
+        raise ValueError(f"n_classes must be >= 2, got {n_classes!r}")
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+    return hidden
+
+
 class MLP:
     """A softmax classifier with ``hidden`` fully connected tanh or ReLU layers.
 
@@ -53,13 +65,7 @@ class MLP:
     """
 
     def __init__(self, n_inputs, hidden=(32,), n_classes=10, activation="tanh", l2=0.0, seed=0):
-        hidden = tuple(int(h) for h in np.atleast_1d(hidden))
-        if int(n_inputs) < 1 or not hidden or min(hidden) < 1:
-            raise ValueError(f"n_inputs and every hidden width must be >= 1, got {n_inputs!r}, {hidden!r}")
-        if int(n_classes) < 2:
-            raise ValueError(f"n_classes must be >= 2, got {n_classes!r}")
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        hidden = check_architecture(n_inputs, hidden, n_classes, activation)
         if not l2 >= 0:
             raise ValueError(f"l2 must be >= 0, got {l2!r}")
         self.sizes = (int(n_inputs),) + hidden + (int(n_classes),)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .mlp import _ACTIVATIONS
+from .mlp import _ACTIVATIONS, check_architecture
 from .training import minibatches
 
 __all__ = [
@@ -106,13 +106,7 @@ class BatchNormMLP:
 
     def __init__(self, n_inputs, hidden=(32,), n_classes=10, activation="tanh", batchnorm=True,
                  eps=1e-5, decay=0.9, l2=0.0, seed=0):
-        hidden = tuple(int(h) for h in np.atleast_1d(hidden))
-        if int(n_inputs) < 1 or not hidden or min(hidden) < 1:
-            raise ValueError(f"n_inputs and every hidden width must be >= 1, got {n_inputs!r}, {hidden!r}")
-        if int(n_classes) < 2:
-            raise ValueError(f"n_classes must be >= 2, got {n_classes!r}")
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        hidden = check_architecture(n_inputs, hidden, n_classes, activation)
         self.eps = _check_real("eps", eps, 0.0)
         self.decay = _check_real("decay", decay, 0.0)
         if not self.decay < 1:
