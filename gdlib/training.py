@@ -39,14 +39,18 @@ class TrainResult:
         return self.status == "diverged"
 
 
-def minibatches(n, batch_size, rng):
-    """Index arrays of one epoch: a fresh permutation of range(n) cut into batches."""
+def minibatches(n, batch_size, rng, drop_last=False):
+    """Index arrays of one epoch: a fresh permutation of range(n) cut into batches.
+
+    With ``drop_last=True`` a last batch smaller than ``batch_size`` is left out.
+    """
     order = rng.permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    stop = n - n % batch_size if drop_last else n
+    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
 
 
 def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
-          schedule=None, schedule_unit="step", test=None, progress=None):
+          schedule=None, schedule_unit="step", test=None, progress=None, drop_last=False):
     """Train ``model`` on (X, y) with ``optimizer``.
 
     Parameters
@@ -70,6 +74,9 @@ def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=Non
     progress : bool or None
         Show a progress bar over epochs. None shows one only for runs long enough
         to need it (more than two seconds).
+    drop_last : bool
+        Leave out the last, smaller mini-batch of each epoch (its gradient is noisier,
+        and batch statistics such as batch normalization's suffer from it).
     """
     n = len(y)
     if batch_size is None:
@@ -93,7 +100,8 @@ def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=Non
                disable=progress is False, delay=0 if progress else 2.0)
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in bar:
-            for idx in minibatches(n, batch_size, rng):
+            seen = 0
+            for idx in minibatches(n, batch_size, rng, drop_last):
                 if schedule is not None:
                     optimizer.eta = schedule(k if schedule_unit == "step" else epoch)
                 Xb, yb = X[idx], y[idx]
@@ -101,8 +109,9 @@ def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=Non
                 etas.append(getattr(optimizer, "eta", np.nan))
                 theta = optimizer.step(theta, lambda th: model.grad(th, Xb, yb))
                 k += 1
+                seen += len(idx)
             epoch_losses.append(model.loss(theta, X, y))
-            grad_evals.append(grad_evals[-1] + n)
+            grad_evals.append(grad_evals[-1] + seen)
             if test is not None:
                 test_losses.append(model.loss(theta, *test))
             if not (np.isfinite(epoch_losses[-1]) and np.all(np.isfinite(theta))):

@@ -450,3 +450,15 @@ def test_train_rejects_booleans_for_counts(kwargs, words):
     X, y = np.ones((4, 1)), np.ones(4)
     with pytest.raises(ValueError, match=words):
         gdlib.train(gdlib.GD(), gdlib.LinearRegression(), X, y, **kwargs)
+
+
+def test_drop_last_leaves_out_the_short_batch():
+    rng = np.random.default_rng(0)
+    assert [len(b) for b in gdlib.minibatches(10, 4, rng)] == [4, 4, 2]
+    batches = gdlib.minibatches(10, 4, rng, drop_last=True)
+    assert [len(b) for b in batches] == [4, 4]
+    X, y = np.ones((10, 1)), np.ones(10)
+    res = gdlib.train(gdlib.GD(), gdlib.LinearRegression(), X, y, batch_size=4, epochs=3, drop_last=True)
+    assert len(res.step_losses) == 6 and list(res.grad_evals) == [0, 8, 16, 24]
+    full = gdlib.train(gdlib.GD(), gdlib.LinearRegression(), X, y, batch_size=4, epochs=3)
+    assert len(full.step_losses) == 9 and list(full.grad_evals) == [0, 10, 20, 30]
