@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Optimizer", "Hyper", "divide"]
+__all__ = ["Optimizer", "Hyper", "divide", "check_real", "check_int"]
 
 
 class Hyper:
@@ -66,6 +66,23 @@ class Hyper:
         if math.isnan(value) or below or above:
             raise ValueError(f"{self.name} must be in {self.allowed()}, got {value!r}")
         obj.__dict__[self.name] = value
+
+
+def check_real(name, value, low=None, low_open=False):
+    """``value`` as a float, or a ValueError naming ``name``: finite, and ≥ ``low`` (> if ``low_open``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g}, got {value!r}")
+    return float(value)
+
+
+def check_int(name, value, low):
+    """``value`` as an int, or a ValueError naming ``name``: an integer ≥ ``low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
 
 
 def positive():

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import check_real
+
 __all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression", "numerical_gradient"]
-
-
-def _l2_check(l2):
-    if not l2 >= 0:
-        raise ValueError(f"l2 must be >= 0, got {l2!r}")
-    return float(l2)
 
 
 def _penalty(l2, theta):
@@ -26,7 +22,7 @@ class LinearRegression:
     r"""Least squares: J(θ) = 1/(2n) ‖Xθ − y‖² (+ λ/2 ‖θ‖²),  ∇J = Xᵀ(Xθ − y)/n (+ λθ)."""
 
     def __init__(self, l2=0.0):
-        self.l2 = _l2_check(l2)
+        self.l2 = check_real("l2", l2, 0.0)
 
     def init(self, n_features):
         return np.zeros(n_features)
@@ -50,7 +46,7 @@ class LogisticRegression:
     """
 
     def __init__(self, l2=0.0):
-        self.l2 = _l2_check(l2)
+        self.l2 = check_real("l2", l2, 0.0)
 
     def init(self, n_features):
         return np.zeros(n_features)
@@ -86,7 +82,7 @@ class SoftmaxRegression:
         if int(n_classes) < 2:
             raise ValueError(f"n_classes must be >= 2, got {n_classes!r}")
         self.n_classes = int(n_classes)
-        self.l2 = _l2_check(l2)
+        self.l2 = check_real("l2", l2, 0.0)
 
     def init(self, n_features):
         return np.zeros((n_features, self.n_classes))

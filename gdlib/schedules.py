@@ -9,34 +9,30 @@ import math
 
 import numpy as np
 
+from .base import check_real
+
 __all__ = [
     "constant", "time_based_decay", "step_decay", "exponential_decay",
     "robbins_monro", "backtracking", "golden_section", "log_grid",
 ]
 
 
-def _check(name, value, low=0.0, low_open=True):
-    if not (value > low if low_open else value >= low) or not math.isfinite(value):
-        bound = f"> {low:g}" if low_open else f">= {low:g}"
-        raise ValueError(f"{name} must be finite and {bound}, got {value!r}")
-
-
 def constant(eta0):
     """η_t = η0."""
-    _check("eta0", eta0)
+    check_real("eta0", eta0, 0.0, low_open=True)
     return lambda t: eta0
 
 
 def time_based_decay(eta0, k):
     """η_t = η0 / (1 + k t): the 1/t decay."""
-    _check("eta0", eta0)
-    _check("k", k, low_open=False)
+    check_real("eta0", eta0, 0.0, low_open=True)
+    check_real("k", k, 0.0)
     return lambda t: eta0 / (1.0 + k * t)
 
 
 def step_decay(eta0, drop=0.5, every=10):
     """η_t = η0 · drop^⌊t / every⌋: multiply by ``drop`` every ``every`` ticks."""
-    _check("eta0", eta0)
+    check_real("eta0", eta0, 0.0, low_open=True)
     if not 0 < drop <= 1:
         raise ValueError(f"drop must be in (0, 1], got {drop!r}")
     if not isinstance(every, (int, np.integer)) or every < 1:
@@ -46,8 +42,8 @@ def step_decay(eta0, drop=0.5, every=10):
 
 def exponential_decay(eta0, k):
     """η_t = η0 · exp(−k t)."""
-    _check("eta0", eta0)
-    _check("k", k, low_open=False)
+    check_real("eta0", eta0, 0.0, low_open=True)
+    check_real("k", k, 0.0)
     return lambda t: eta0 * np.exp(-k * np.asarray(t, dtype=float))
 
 
@@ -57,8 +53,8 @@ def robbins_monro(eta0, tau=1.0, power=1.0):
     For 1/2 < power ≤ 1 the rates satisfy the Robbins–Monro conditions
     Σ η_t = ∞ and Σ η_t² < ∞ (Robbins & Monro, 1951).
     """
-    _check("eta0", eta0)
-    _check("tau", tau)
+    check_real("eta0", eta0, 0.0, low_open=True)
+    check_real("tau", tau, 0.0, low_open=True)
     if not 0 < power <= 1:
         raise ValueError(f"power must be in (0, 1], got {power!r}")
     return lambda t: eta0 * tau**power / (tau + t) ** power
@@ -71,7 +67,7 @@ def backtracking(f, grad, theta, eta0=1.0, c=1e-4, rho=0.5, max_iter=60, g=None)
     condition f(θ − η g) ≤ f(θ) − c η ‖g‖² (Armijo, 1966). Pass the gradient ``g`` at θ
     if you already have it, to save one gradient evaluation.
     """
-    _check("eta0", eta0)
+    check_real("eta0", eta0, 0.0, low_open=True)
     if not 0 < c < 1:
         raise ValueError(f"c must be in (0, 1), got {c!r}")
     if not 0 < rho < 1:
@@ -111,7 +107,7 @@ def golden_section(phi, a, b, tol=1e-10, max_iter=200):
 
 def log_grid(low, high, per_decade=3):
     """Learning rates spaced evenly on a log scale from ``low`` to ``high``, inclusive."""
-    _check("low", low)
+    check_real("low", low, 0.0, low_open=True)
     if not high > low:
         raise ValueError(f"high must exceed low, got low={low!r}, high={high!r}")
     decades = math.log10(high / low)

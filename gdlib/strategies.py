@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .base import check_int, check_real
 from .mlp import _ACTIVATIONS, check_architecture
 from .training import minibatches
 
@@ -37,19 +38,6 @@ __all__ = [
 ]
 
 
-def _check_real(name, value, low=None, low_open=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    if low is not None and (value <= low if low_open else value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g}, got {value!r}")
-    return float(value)
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 # --- batch normalization ------------------------------------------------------------------------
@@ -107,11 +95,11 @@ class BatchNormMLP:
     def __init__(self, n_inputs, hidden=(32,), n_classes=10, activation="tanh", batchnorm=True,
                  eps=1e-5, decay=0.9, l2=0.0, seed=0):
         hidden = check_architecture(n_inputs, hidden, n_classes, activation)
-        self.eps = _check_real("eps", eps, 0.0)
-        self.decay = _check_real("decay", decay, 0.0)
+        self.eps = check_real("eps", eps, 0.0)
+        self.decay = check_real("decay", decay, 0.0)
         if not self.decay < 1:
             raise ValueError(f"decay must be in [0, 1), got {decay!r}")
-        self.l2 = _check_real("l2", l2, 0.0)
+        self.l2 = check_real("l2", l2, 0.0)
         self.batchnorm = bool(batchnorm)
         self.activation = activation
         self.sizes = (int(n_inputs),) + hidden + (int(n_classes),)
@@ -260,8 +248,8 @@ class EarlyStopping:
     """
 
     def __init__(self, patience=5, min_delta=0.0):
-        self.patience = _check_int("patience", patience, 1)
-        self.min_delta = _check_real("min_delta", min_delta, 0.0)
+        self.patience = check_int("patience", patience, 1)
+        self.min_delta = check_real("min_delta", min_delta, 0.0)
         self.reset()
 
     def __repr__(self):
@@ -317,9 +305,9 @@ class GradientNoise:
     """
 
     def __init__(self, eta=0.3, gamma=0.55, seed=0):
-        self.eta = _check_real("eta", eta, 0.0)
-        self.gamma = _check_real("gamma", gamma, 0.0)
-        self.seed = _check_int("seed", seed, 0)
+        self.eta = check_real("eta", eta, 0.0)
+        self.gamma = check_real("gamma", gamma, 0.0)
+        self.seed = check_int("seed", seed, 0)
         self.reset()
 
     def __repr__(self):
@@ -364,11 +352,11 @@ def curriculum(difficulty, start=0.2, ramp_epochs=5, mix=0.0):
     difficulty = np.asarray(difficulty, dtype=float)
     if difficulty.ndim != 1 or difficulty.size < 1 or not np.all(np.isfinite(difficulty)):
         raise ValueError("difficulty must be a non-empty 1-D array of finite scores")
-    start = _check_real("start", start, 0.0, low_open=True)
+    start = check_real("start", start, 0.0, low_open=True)
     if start > 1:
         raise ValueError(f"start must be in (0, 1], got {start!r}")
-    ramp_epochs = _check_int("ramp_epochs", ramp_epochs, 1)
-    mix = _check_real("mix", mix, 0.0)
+    ramp_epochs = check_int("ramp_epochs", ramp_epochs, 1)
+    mix = check_real("mix", mix, 0.0)
     if mix > 1:
         raise ValueError(f"mix must be in [0, 1], got {mix!r}")
     n = difficulty.size
@@ -432,7 +420,7 @@ def fit(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
         batch_size = n
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
         raise ValueError(f"batch_size must be an integer in [1, {n}] or None, got {batch_size!r}")
-    epochs = _check_int("epochs", epochs, 1)
+    epochs = check_int("epochs", epochs, 1)
     if not (order in ("shuffle", "fixed") or callable(order)):
         raise ValueError(f"order must be 'shuffle', 'fixed' or a callable order(epoch, rng), got {order!r}")
     if early_stopping is not None and validation is None:
