@@ -8,7 +8,7 @@
 """
 from . import animation, benchmark, parallel, plotting, strategies
 from .averages import ewa, ewa_weights
-from .base import Hyper, Optimizer
+from .base import Hyper, NonFiniteError, Optimizer
 from .data import (Dataset, add_bias, load_breast_cancer, load_digits, make_classification,
                    make_linear_regression, make_sparse_features)
 from .driver import Result, run
@@ -28,7 +28,7 @@ OPTIMIZERS = [GD, Momentum, NAG, Adagrad, Adadelta, RMSprop, Adam, AdaMax, Nadam
               AdamW, QHM, QHAdam, AggMo]
 
 __all__ = [
-    "Optimizer", "Hyper", "OPTIMIZERS",
+    "Optimizer", "Hyper", "NonFiniteError", "OPTIMIZERS",
     "GD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdaMax", "Nadam",
     "AMSGrad", "AdamW", "QHM", "QHAdam", "AggMo",
     "Surface", "quadratic", "ravine", "rosenbrock", "beale", "saddle", "SURFACES",

@@ -27,7 +27,22 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Optimizer", "Hyper", "divide", "check_real", "check_int"]
+__all__ = ["Optimizer", "Hyper", "NonFiniteError", "divide", "check_real", "check_int"]
+
+
+class NonFiniteError(ValueError):
+    """NaN or inf where gdlib promises finite numbers.
+
+    ``what`` says where: ``"gradient"`` (``grad_fn`` returned NaN/inf), ``"parameters"``
+    (θ held NaN/inf when a step began) or ``"update"`` (finite inputs whose update
+    would overflow float64). ``step`` is the index t the step would have had and
+    ``count`` how many coordinates are affected. ``Optimizer.step`` raises it before
+    it changes anything, so θ, ``t`` and the state are exactly as before the call.
+    """
+
+    def __init__(self, message, what, step, count):
+        super().__init__(message)
+        self.what, self.step, self.count = what, step, count
 
 
 class Hyper:
