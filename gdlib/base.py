@@ -23,7 +23,6 @@ import copy
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 
 import numpy as np
 
@@ -132,10 +131,63 @@ def divide(num, den):
                      where=den != 0)
 
 
-@lru_cache(maxsize=None)
+#: The worker-thread pools of large element-wise updates, one per thread count.
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
 def _pool(n_threads):
-    """A shared pool of worker threads for large element-wise updates."""
-    return ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="gdlib")
+    """A shared pool of ``n_threads`` worker threads for large element-wise updates."""
+    pool = _POOLS.get(n_threads)
+    if pool is None:
+        pool = _POOLS[n_threads] = ThreadPoolExecutor(n_threads, thread_name_prefix="gdlib")
+    return pool
+
+
+def _forget_pools():
+    """In a forked child the parent's pool threads do not exist: start afresh.
+
+    The executors themselves are dropped, not shut down (shutting down would wait
+    for threads that are not there, and hang).
+    """
+    _POOLS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+#: Supported dtypes of θ: ``step`` updates θ in place, in its own precision.
+PARAM_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+#: A step on θ of at most this many coordinates copies θ and the state first, so that an
+#: update that overflows can be undone exactly (the copy costs little next to the step).
+#: Larger θ is copied only when its norm or the gradient's is very large (see :func:`_large`).
+BACKUP_LIMIT = 1 << 16
+
+
+def _sum_of_squares(x):
+    """Σ x², a cheap test of x: it is finite if and only if every x is finite and small
+    enough that no square overflows (a NaN or inf anywhere makes it NaN or inf)."""
+    flat = x.reshape(-1)
+    return float(np.dot(flat, flat)) if x.dtype.kind == "f" else float(np.sum(np.square(flat)))
+
+
+def _n_nonfinite(x):
+    """How many coordinates of x are NaN or ±inf."""
+    return int(x.size - np.count_nonzero(np.isfinite(x)))
+
+
+def _all_finite(x):
+    return math.isfinite(_sum_of_squares(x)) or not _n_nonfinite(x)
+
+
+def _large(dtype):
+    """Σx² above which x counts as very large: ‖x‖ above max^(1/4), 1.2e77 in float64."""
+    return math.sqrt(np.finfo(dtype).max)
+
+
+def _sqrt_max(*dtypes):
+    """The largest |g| whose square is finite in every one of these float dtypes."""
+    return min(math.sqrt(np.finfo(d).max) for d in dtypes)
 
 
 class Optimizer:
@@ -148,17 +200,44 @@ class Optimizer:
     look-ahead methods such as Nesterov's. ``self.t`` counts the steps taken, so
     inside ``update`` it already holds the current step's index t = 1, 2, ...
 
+    **A step is all or nothing.** ``step`` checks everything before it changes
+    anything: θ must be a writeable float64 or float32 array (a list is converted
+    to a new float64 array), of the shape the state was built for (call ``reset()``
+    to change it), and finite; the gradient must be real, of θ's shape and finite;
+    for a method that squares the gradient (``squares_gradient``), no g_i² may
+    overflow. A violation raises a ``ValueError`` (:class:`NonFiniteError` for NaN
+    and inf, naming gradient or parameters, the step and the number of coordinates)
+    and ``t``, the state and θ stay exactly as they were. After the update, θ and the
+    state are checked again: if finite inputs overflowed to inf or NaN, the step
+    raises :class:`NonFiniteError` (``what="update"``) and restores θ and the state
+    from a copy taken before the update. That copy is taken when θ has at most
+    ``BACKUP_LIMIT`` coordinates or when θ or g is very large (norm above 1e77 in
+    float64); a larger, moderate θ can only overflow with hyperparameters beyond about
+    1e200, and if it does, the step raises all the same but cannot undo the update:
+    the optimizer then refuses to step until ``reset()``.
+
     The update rules of the book are element-wise, so ``step`` applies them to
     blocks of ``chunk`` coordinates at a time, and for large θ spreads the blocks
     over ``threads`` threads (numpy releases the GIL). The temporaries numpy
     creates then stay in each core's cache, which makes a step on millions of
     parameters several times faster without changing a single bit of the result.
     A subclass whose update couples coordinates (a norm, a sum over θ) sets
-    ``elementwise = False`` and is always run in one piece.
+    ``elementwise = False`` and is always run in one piece. The thread pool is
+    rebuilt in a process forked from one that used it.
     """
 
     state_names: tuple[str, ...] = ()
     elementwise: bool = True
+    squares_gradient: bool = False
+    #: The state arrays that can overflow while θ stays finite, checked after every update
+    #: (θ always is). None means all of ``state_names``, the safe default for a new method. A
+    #: built-in method lists only its running *sums*: a running *average* such as Adam's
+    #: m_t and v_t is a convex combination of finite numbers and cannot overflow, and a
+    #: velocity that overflows takes θ with it.
+    unbounded_state: tuple[str, ...] | None = None
+    _broken: str | None = None          # why the optimizer must be reset() before its next step
+    _shape: tuple | None = None         # the shape of θ the state was built for
+    _verify: bool = True                # False skips every finiteness check: for benchmarks only
     chunk: int = 1 << 16
     threads: int = min(4, os.cpu_count() or 1)
 
@@ -168,6 +247,7 @@ class Optimizer:
     def reset(self):
         """Forget all state: the next ``step`` behaves like the first one."""
         self.t = 0
+        self._broken, self._shape = None, None
         for name in self.state_names:
             setattr(self, name, None)
 
@@ -181,57 +261,158 @@ class Optimizer:
         return theta
 
     def step(self, theta, grad_fn):
-        """Apply one update to ``theta`` (in place) and return it."""
+        """Apply one update to ``theta`` (in place) and return it; all or nothing."""
+        if self._broken:
+            raise RuntimeError(f"{self!r} cannot step: {self._broken}; call reset() first")
         theta = self._as_params(theta)
-        if self.t == 0:
-            if not np.all(np.isfinite(theta)):
-                raise ValueError("theta0 must be finite: the initial parameters contain NaN or inf")
-            self.init_state(theta)
-        g = np.asarray(grad_fn(self.gradient_point(theta)))
-        if g.shape != theta.shape:
-            raise ValueError(f"grad_fn returned a gradient of shape {g.shape}, "
-                             f"but theta has shape {theta.shape}: they must match")
-        self.t += 1
-        if not self.elementwise or theta.size <= self.chunk or not theta.flags.c_contiguous:
-            self.update(theta, g)
-        else:
-            self._update_in_chunks(theta, g)
+        t = self.t + 1
+        if self.t > 0 and theta.shape != self._shape:
+            raise ValueError(f"theta has shape {theta.shape}, but the state of {type(self).__name__} "
+                             f"was built for shape {self._shape}: call reset() before stepping "
+                             "parameters of another shape")
+        with np.errstate(over="ignore", invalid="ignore"):     # overflow is reported, not warned
+            return self._step(theta, grad_fn, t)
+
+    def _step(self, theta, grad_fn, t):
+        verify = self._verify
+        s_theta = self._check_finite(theta, "parameters", t) if verify else 0.0
+        t0, refs = self.t, {name: getattr(self, name) for name in self.state_names}
+        backup, applying = None, False
+        try:
+            if t0 == 0:
+                self.init_state(theta)
+            g = self._as_gradient(grad_fn(self.gradient_point(theta)), theta, t)
+            s_g = self._check_finite(g, "gradient", t) if verify else 0.0
+            if verify and (theta.size <= BACKUP_LIMIT or max(s_theta, s_g) > _large(theta.dtype)):
+                backup = theta.copy(), {n: np.copy(getattr(self, n)) for n in self.state_names}
+            self.t, applying = t, True
+            if not self._apply(theta, g, verify):
+                raise self._overflow(theta, t, undone=backup is not None)
+        except BaseException:
+            self.t = t0
+            if backup is not None:
+                np.copyto(theta, backup[0])
+                for name, saved in backup[1].items():
+                    if refs[name] is not None:
+                        np.copyto(refs[name], saved)
+            elif applying and not self._broken:
+                self._broken = f"step {t} failed half-way through the update of {theta.size} coordinates"
+            for name, value in refs.items():
+                setattr(self, name, value)
+            raise
+        self._shape = theta.shape
         return theta
 
     def update(self, theta, g):  # pragma: no cover - abstract
         raise NotImplementedError
 
     # --- helpers -----------------------------------------------------------
-    def _update_in_chunks(self, theta, g):
+    def _apply(self, theta, g, verify=True):
+        """Run ``update`` in one piece or in blocks; True if θ and the state came out finite
+        (checked only if ``verify``)."""
+        check_int("threads", self.threads, 1)
+        if not self.elementwise or theta.size <= check_int("chunk", self.chunk, 1) \
+                or not theta.flags.c_contiguous:
+            self.update(theta, g)
+            return not verify or all(_all_finite(a) for a in [theta] + [getattr(self, n)
+                                                                      for n in self._checked()])
+        return self._update_in_chunks(theta, g, verify)
+
+    def _update_in_chunks(self, theta, g, verify=True):
         """Run ``update`` on consecutive blocks of coordinates (same result, cache-friendly).
 
         Each worker gets a shallow copy of the optimizer whose state attributes are
         views of its blocks, so the update code runs unchanged and ``self`` is untouched.
+        Returns True if every block of θ and of the state came out finite.
         """
         flat = {name: (a := getattr(self, name)).reshape(a.shape[: a.ndim - theta.ndim] + (-1,))
                 for name in self.state_names}
         theta_flat, g_flat = theta.reshape(-1), np.ascontiguousarray(g).reshape(-1)
         blocks = [slice(lo, lo + self.chunk) for lo in range(0, theta.size, self.chunk)]
+        checked = [theta_flat] + [flat[name] for name in self._checked()] if verify else []
 
         def work(my_blocks):
-            worker = copy.copy(self)
-            for block in my_blocks:
-                for name, a in flat.items():
-                    setattr(worker, name, a[..., block])
-                worker.update(theta_flat[block], g_flat[block])
+            worker, finite = copy.copy(self), True
+            with np.errstate(over="ignore", invalid="ignore"):
+                for block in my_blocks:
+                    for name, a in flat.items():
+                        setattr(worker, name, a[..., block])
+                    worker.update(theta_flat[block], g_flat[block])
+                    for a in checked:
+                        finite = finite and bool(np.isfinite(a[..., block]).all())
+            return finite
 
         n_threads = min(self.threads, len(blocks) // 8)       # threads pay off from ~8 blocks each
         if n_threads <= 1:
-            work(blocks)
-        else:
-            groups = np.array_split(np.arange(len(blocks)), n_threads)
-            list(_pool(n_threads).map(work, [[blocks[i] for i in grp] for grp in groups]))
+            return work(blocks)
+        groups = np.array_split(np.arange(len(blocks)), n_threads)
+        return all(list(_pool(n_threads).map(work, [[blocks[i] for i in grp] for grp in groups])))
+
+    def _checked(self):
+        """The state arrays checked for overflow after an update (all unless declared)."""
+        return self.state_names if self.unbounded_state is None else self.unbounded_state
+
+    def _as_params(self, theta):
+        """θ as the array to update in place: a writeable float64/float32 ndarray."""
+        if isinstance(theta, np.ndarray):
+            if theta.dtype not in PARAM_DTYPES:
+                raise ValueError(
+                    f"theta must be a float64 or float32 array (step updates it in place, in its "
+                    f"own precision), got dtype {theta.dtype}; pass theta.astype(np.float64)")
+            if not theta.flags.writeable:
+                raise ValueError("theta is read-only, but step updates it in place: pass a "
+                                 "writeable array (e.g. theta.copy())")
+            return theta
+        array = np.asarray(theta)
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"theta must hold real numbers, got {array.dtype} from {type(theta).__name__}")
+        return np.array(array, dtype=np.float64)
 
     @staticmethod
-    def _as_params(theta):
-        if isinstance(theta, np.ndarray) and theta.dtype in (np.float64, np.float32):
-            return theta
-        return np.array(theta, dtype=np.float64)
+    def _as_gradient(g, theta, t):
+        g = np.asarray(g)
+        if g.dtype.kind not in "biuf":
+            raise ValueError(f"grad_fn must return real numbers, got dtype {g.dtype} at step {t}")
+        if g.dtype.kind != "f":
+            g = g.astype(np.float64)
+        if g.shape != theta.shape:
+            raise ValueError(f"grad_fn returned a gradient of shape {g.shape}, "
+                             f"but theta has shape {theta.shape}: they must match")
+        return g
+
+    def _check_finite(self, x, what, t):
+        """Σx² of x after checking it is finite (NonFiniteError otherwise)."""
+        s = _sum_of_squares(x)
+        if math.isfinite(s):
+            return s
+        bad = _n_nonfinite(x)
+        if bad:
+            head = ("grad_fn returned a gradient with" if what == "gradient" else
+                    f"theta{'0' if t == 1 else ''} must be finite, but the parameters hold")
+            raise NonFiniteError(f"{head} {bad} NaN or inf coordinate(s) of {x.size} at step {t} "
+                                 f"of {self!r}; nothing was changed", what, t, bad)
+        if what == "gradient" and self.squares_gradient:
+            limit = _sqrt_max(x.dtype, *(np.asarray(getattr(self, n)).dtype for n in self.state_names))
+            big = int(np.count_nonzero(np.abs(x) > limit))
+            if big:
+                raise NonFiniteError(
+                    f"grad_fn returned a gradient whose square overflows: {big} coordinate(s) "
+                    f"exceed {limit:.3g} in magnitude at step {t}, "
+                    f"and {type(self).__name__} keeps a running sum of g²; nothing was changed",
+                    "gradient", t, big)
+        return math.inf
+
+    def _overflow(self, theta, t, undone):
+        arrays = {"theta": theta, **{n: getattr(self, n) for n in self.state_names}}
+        where = ", ".join(f"{n} ({_n_nonfinite(a)})" for n, a in arrays.items() if _n_nonfinite(a))
+        if undone:
+            return NonFiniteError(f"the update of step {t} of {self!r} overflowed to inf/NaN in "
+                                  f"{where} from finite inputs; it was undone", "update", t,
+                                  _n_nonfinite(theta))
+        self._broken = f"the update of step {t} overflowed in {where}"
+        return NonFiniteError(f"the update of step {t} of {self!r} overflowed to inf/NaN in {where} "
+                              "from finite inputs, and could not be undone: call reset()", "update", t,
+                              _n_nonfinite(theta))
 
     def hyperparameters(self) -> dict:
         """The hyperparameters as a dict, e.g. ``{'eta': 0.01, 'gamma': 0.9}``."""

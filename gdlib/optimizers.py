@@ -33,6 +33,7 @@ class GD(Optimizer):
     """
 
     eta = positive()
+    unbounded_state = ()
 
     def __init__(self, eta=0.01):
         self.eta = eta
@@ -59,6 +60,7 @@ class Momentum(Optimizer):
     eta = positive()
     gamma = decay()
     state_names = ("v",)
+    unbounded_state = ()
 
     def __init__(self, eta=0.01, gamma=0.9):
         self.eta, self.gamma = eta, gamma
@@ -88,6 +90,7 @@ class NAG(Optimizer):
     eta = positive()
     gamma = decay()
     state_names = ("v",)
+    unbounded_state = ()
 
     def __init__(self, eta=0.01, gamma=0.9):
         self.eta, self.gamma = eta, gamma
@@ -121,6 +124,8 @@ class Adagrad(Optimizer):
     eta = positive()
     eps = nonnegative()
     state_names = ("G",)
+    squares_gradient = True
+    unbounded_state = ("G",)
 
     def __init__(self, eta=0.01, eps=1e-8):
         self.eta, self.eps = eta, eps
@@ -152,6 +157,8 @@ class Adadelta(Optimizer):
     gamma = decay()
     eps = positive()        # with ε = 0, RMS[Δθ]_0 = 0 and Adadelta could never move
     state_names = ("Eg2", "Edtheta2")
+    squares_gradient = True
+    unbounded_state = ("Edtheta2",)
 
     def __init__(self, gamma=0.9, eps=1e-8):
         self.gamma, self.eps = gamma, eps
@@ -187,6 +194,8 @@ class RMSprop(Optimizer):
     gamma = decay()
     eps = nonnegative()
     state_names = ("Eg2",)
+    squares_gradient = True
+    unbounded_state = ()
 
     def __init__(self, eta=0.001, gamma=0.9, eps=1e-8):
         self.eta, self.gamma, self.eps = eta, gamma, eps
@@ -220,6 +229,8 @@ class Adam(Optimizer):
     beta2 = decay()
     eps = nonnegative()
     state_names = ("m", "v")
+    squares_gradient = True
+    unbounded_state = ()
 
     def __init__(self, eta=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
         self.eta, self.beta1, self.beta2, self.eps = eta, beta1, beta2, eps
@@ -257,6 +268,7 @@ class AdaMax(Optimizer):
     beta1 = decay()
     beta2 = Hyper(0.0, 1.0, low_open=True, high_open=True)
     state_names = ("m", "u")
+    unbounded_state = ()
 
     def __init__(self, eta=0.002, beta1=0.9, beta2=0.999):
         self.eta, self.beta1, self.beta2 = eta, beta1, beta2
@@ -291,6 +303,8 @@ class Nadam(Optimizer):
     beta2 = decay()
     eps = nonnegative()
     state_names = ("m", "v")
+    squares_gradient = True
+    unbounded_state = ()
 
     def __init__(self, eta=0.002, beta1=0.9, beta2=0.999, eps=1e-8):
         self.eta, self.beta1, self.beta2, self.eps = eta, beta1, beta2, eps
@@ -331,6 +345,8 @@ class AMSGrad(Optimizer):
     beta2 = decay()
     eps = nonnegative()
     state_names = ("m", "v", "v_hat")
+    squares_gradient = True
+    unbounded_state = ()
 
     def __init__(self, eta=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
         self.eta, self.beta1, self.beta2, self.eps = eta, beta1, beta2, eps
@@ -370,6 +386,8 @@ class AdamW(Optimizer):
     weight_decay = nonnegative()
     schedule = nonnegative()
     state_names = ("m", "v")
+    squares_gradient = True
+    unbounded_state = ()
 
     def __init__(self, eta=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-4, schedule=1.0):
         self.eta, self.beta1, self.beta2, self.eps = eta, beta1, beta2, eps
@@ -406,6 +424,7 @@ class QHM(Optimizer):
     beta = decay()
     nu = unit()
     state_names = ("m",)
+    unbounded_state = ()
 
     def __init__(self, eta=0.01, beta=0.999, nu=0.7):
         self.eta, self.beta, self.nu = eta, beta, nu
@@ -442,6 +461,8 @@ class QHAdam(Optimizer):
     nu2 = unit()
     eps = nonnegative()
     state_names = ("m", "v")
+    squares_gradient = True
+    unbounded_state = ()
 
     def __init__(self, eta=0.001, beta1=0.999, beta2=0.999, nu1=0.7, nu2=1.0, eps=1e-8):
         self.eta, self.beta1, self.beta2 = eta, beta1, beta2
@@ -478,6 +499,7 @@ class AggMo(Optimizer):
 
     eta = positive()
     state_names = ("v",)
+    unbounded_state = ()
 
     def __init__(self, eta=0.1, betas=(0.0, 0.9, 0.99)):
         self.eta = eta
