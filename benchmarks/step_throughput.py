@@ -3,7 +3,9 @@
     python benchmarks/step_throughput.py                 # n = 1e4 ... 1e7, float64 and float32
     python benchmarks/step_throughput.py --sizes 1e6 1e7 --dtypes float64 --reps 7
 
-For each optimizer, size n and dtype it reports the median time of one step, the bytes a
+For each optimizer, size n and dtype it reports the median time of one step, what the
+step's finiteness checks cost (``checks %``: the step against the same step with its checks
+switched off, the two alternating so that both see the same load), the bytes a
 step must move at least (read θ, g and every state array once; write θ and every state
 array once), the bandwidth that implies, and that as a fraction of the machine's measured
 copy bandwidth (numpy's copyto, which reads and writes n elements). When PyTorch is
@@ -79,7 +81,21 @@ def time_gdlib(name, n, dtype, reps):
     g = (0.01 * rng.standard_normal(n)).astype(dtype)
     grad = lambda th: g  # noqa: E731 - a fixed gradient: only the optimizer's work is timed
     opt.step(theta, grad)                      # allocate the state
-    return median_time(lambda: opt.step(theta, grad), reps), min_bytes(opt, theta)
+
+    def unchecked():
+        opt._verify = False                    # the same step without its finiteness checks
+        try:
+            opt.step(theta, grad)
+        finally:
+            opt._verify = True
+
+    # Checked and unchecked steps alternate, so that both see the same machine load.
+    checked_times, unchecked_times = [], []
+    for _ in range(reps):
+        checked_times.append(median_time(lambda: opt.step(theta, grad), 1))
+        unchecked_times.append(median_time(unchecked, 1))
+    return (statistics.median(checked_times), statistics.median(unchecked_times),
+            min_bytes(opt, theta))
 
 
 def time_torch(torch, name, n, dtype, reps, mode):
@@ -117,11 +133,12 @@ def main(argv=None):
         f"Machine: {platform.processor() or platform.machine()}, numpy {np.__version__}"
         + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ", torch not installed")
         + f". Median of {args.reps} steps. `min bytes` = read θ, g and the state once, write θ and the state once; "
+        "`checks %` = extra time of the checked step over the same step unchecked; "
         "`% copy bw` = that traffic per second as a fraction of numpy's measured copy bandwidth; "
         "`/foreach`, `/fused` = gdlib time ÷ torch time (below 1: gdlib is faster).",
         "",
-        "| optimizer | dtype | n | gdlib ms | min bytes (MB) | GB/s | % copy bw | /foreach | /fused |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| optimizer | dtype | n | gdlib ms | checks % | min bytes (MB) | GB/s | % copy bw | /foreach | /fused |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for dtype_name in args.dtypes:
         dtype = np.dtype(dtype_name).type
@@ -129,12 +146,13 @@ def main(argv=None):
             n = int(size)
             bw = copy_bandwidth(n, dtype, args.reps)
             for name in args.only:
-                t, nbytes = time_gdlib(name, n, dtype, args.reps)
+                t, t_bare, nbytes = time_gdlib(name, n, dtype, args.reps)
                 ratios = []
                 for mode in ("foreach", "fused"):
                     tt = time_torch(torch, name, n, dtype, args.reps, mode) if torch else None
                     ratios.append("–" if tt is None else f"{t / tt:.2f}")
-                row = (f"| {name} | {dtype_name} | {n:.0e} | {t * 1e3:.3f} | {nbytes / 1e6:.1f} | "
+                row = (f"| {name} | {dtype_name} | {n:.0e} | {t * 1e3:.3f} | {100 * (t / t_bare - 1):+.0f} | "
+                       f"{nbytes / 1e6:.1f} | "
                        f"{nbytes / t / 1e9:.1f} | {100 * nbytes / t / bw:.0f} | {ratios[0]} | {ratios[1]} |")
                 print(row, flush=True)
                 lines.append(row)
