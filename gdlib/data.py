@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .base import check_int, check_real
+from .validation import as_rows, check_seed
+
 __all__ = [
     "Dataset", "load_breast_cancer", "load_digits", "make_linear_regression",
     "make_classification", "make_sparse_features", "add_bias",
@@ -33,17 +36,34 @@ class Dataset:
 
 
 def add_bias(X):
-    """Prepend a column of ones to X."""
-    X = np.asarray(X, dtype=float)
+    """Prepend a column of ones to X (a 2-D array, n × d)."""
+    X = as_rows(X, min_rows=0)
     return np.hstack([np.ones((X.shape[0], 1)), X])
 
 
-def _split_standardize(X, y, test_size, seed, bias, description, names):
-    if not 0 < test_size < 1:
+def _check_loader(test_size, seed, bias, n):
+    test_size = check_real("test_size", test_size, 0.0, low_open=True)
+    if not test_size < 1:
         raise ValueError(f"test_size must be in (0, 1), got {test_size!r}")
+    n_test = int(round(test_size * n))
+    if not 1 <= n_test <= n - 2:
+        raise ValueError(f"test_size={test_size!r} leaves {n_test} of {n} rows for testing and {n - n_test} "
+                         "for training: both sets need rows (at least 1 and 2)")
+    check_seed(seed)
+    _check_bool("bias", bias)
+    return n_test
+
+
+def _check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _split_standardize(X, y, test_size, seed, bias, description, names):
+    n_test = _check_loader(test_size, seed, bias, len(y))
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y))
-    n_test = int(round(test_size * len(y)))
     test, train = order[:n_test], order[n_test:]
     mean, std = X[train].mean(axis=0), X[train].std(axis=0)
     std[std == 0] = 1.0                     # constant features (digits' blank pixels)
@@ -78,7 +98,14 @@ def load_digits(test_size=0.25, seed=0, bias=True):
 
 
 def make_linear_regression(n=200, d=2, noise=0.1, seed=0, bias=True):
-    """y = X θ* + noise with standard-normal X. Returns ``X, y, theta_star``."""
+    """y = X θ* + noise with standard-normal X. Returns ``X, y, theta_star``.
+
+    ``n`` ≥ 1 rows, ``d`` ≥ 1 features, ``noise`` ≥ 0 (the standard deviation).
+    """
+    n, d = check_int("n", n, 1), check_int("d", d, 1)
+    noise = check_real("noise", noise, 0.0)
+    check_seed(seed)
+    _check_bool("bias", bias)
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     if bias:
@@ -89,7 +116,14 @@ def make_linear_regression(n=200, d=2, noise=0.1, seed=0, bias=True):
 
 
 def make_classification(n=200, d=2, separation=2.0, seed=0, bias=True):
-    """Two Gaussian blobs with labels 0 and 1, ``separation`` apart. Returns ``X, y``."""
+    """Two Gaussian blobs with labels 0 and 1, ``separation`` apart. Returns ``X, y``.
+
+    ``n`` ≥ 1 rows, ``d`` ≥ 1 features, ``separation`` ≥ 0 (the distance of the centres).
+    """
+    n, d = check_int("n", n, 1), check_int("d", d, 1)
+    separation = check_real("separation", separation, 0.0)
+    check_seed(seed)
+    _check_bool("bias", bias)
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.5).astype(float)
     centre = np.zeros(d)
@@ -105,9 +139,15 @@ def make_sparse_features(n=2000, frequencies=(0.5, 0.2, 0.05, 0.01), seed=0, noi
     every feature has the same true weight 1, so rare features carry as much
     signal per occurrence as frequent ones. Returns ``X, y, theta_star``.
     """
-    freqs = np.asarray(frequencies, dtype=float)
-    if freqs.ndim != 1 or np.any((freqs <= 0) | (freqs > 1)):
-        raise ValueError(f"frequencies must be a 1-D sequence of values in (0, 1], got {frequencies!r}")
+    try:
+        freqs = np.asarray(frequencies, dtype=float)
+    except (TypeError, ValueError):
+        freqs = np.array([np.nan])
+    if freqs.ndim != 1 or freqs.size == 0 or not np.all((freqs > 0) & (freqs <= 1)):
+        raise ValueError(f"frequencies must be a non-empty 1-D sequence of values in (0, 1], got {frequencies!r}")
+    n = check_int("n", n, 1)
+    noise = check_real("noise", noise, 0.0)
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     X = (rng.random((n, freqs.size)) < freqs).astype(float)
     theta_star = np.ones(freqs.size)

@@ -7,9 +7,13 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from .base import NonFiniteError, check_int, check_real
+from .validation import divergence_message, explain_refused_step, is_divergent
 
 __all__ = ["Result", "run"]
 
@@ -72,40 +76,92 @@ def run(optimizer, f, theta0, steps=1000, tol=None, grad=None, reset=True):
     grad : callable, optional
         The gradient of ``f``; defaults to ``f.grad``.
 
+    reset : bool
+        Reset the optimizer first (default True).
+
     Returns
     -------
     Result
-        The trajectory, the losses and how the run ended. A run whose loss or
-        parameters stop being finite ends at once with status ``'diverged'`` and a
-        message naming the step and the learning rate: it never returns NaNs
+        The trajectory, the losses and how the run ended. It never returns NaNs
         silently.
+
+    Divergence and bad gradients
+    ----------------------------
+    With L0 = f(θ0), the run ends at once with status ``'diverged'`` and a message that
+    names the step and the optimizer and ends in "try a smaller learning rate" when
+
+    * the loss is non-finite or above ``DIVERGENCE_FACTOR · max(|L0|, 1)`` (10¹²), or
+    * the optimizer refuses a step (:class:`gdlib.NonFiniteError`) because the update
+      would overflow float64, or because ``grad`` returned NaN/inf after the loss had
+      risen above L0.
+
+    If ``grad`` returns NaN/inf at finite parameters where the loss is finite and not
+    above L0, the gradient function is at fault, not the learning rate: a
+    :class:`gdlib.NonFiniteError` is raised that names the step and says so.
+    Bad arguments (``steps``, ``tol``, ``theta0``, ``f``, ``grad``, a loss that is not a
+    real number) are ValueErrors that name the argument.
     """
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    if tol is not None and not tol >= 0:
-        raise ValueError(f"tol must be >= 0, got {tol!r}")
+    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "reset", None))):
+        raise ValueError(f"optimizer must be a gdlib.Optimizer (with step and reset), got {optimizer!r}")
+    steps = check_int("steps", steps, 0)
+    if tol is not None:
+        tol = check_real("tol", tol, 0.0)
+    if not callable(f):
+        raise ValueError(f"f must be a Surface or a callable f(theta) returning the loss, got {f!r}")
     grad = grad or getattr(f, "grad", None)
     if grad is None:
         raise ValueError("grad is required when f is a plain function (it has no .grad)")
-    theta = np.array(theta0, dtype=np.float64)
+    if not callable(grad):
+        raise ValueError(f"grad must be a callable grad(theta) returning the gradient, got {grad!r}")
+    if not isinstance(reset, (bool, np.bool_)):
+        raise ValueError(f"reset must be True or False, got {reset!r}")
+    try:
+        theta = np.array(theta0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"theta0 must be an array of real numbers, got {theta0!r}") from None
+    if theta.size == 0:
+        raise ValueError("theta0 must have at least one entry, got an empty array")
     if not np.all(np.isfinite(theta)):
-        raise ValueError(f"theta0 must be finite, got {theta0!r}")
+        raise ValueError(f"theta0 must be finite: {int(np.sum(~np.isfinite(theta)))} of its {theta.size} "
+                         f"entries are NaN or inf, got {theta0!r}")
+
+    def loss_at(th, k):
+        value = f(th)
+        if np.ndim(value) != 0:
+            raise ValueError(f"f must return a real number, but f(theta) at step {k} has shape {np.shape(value)}")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"f must return a real number, but f(theta) at step {k} is {value!r}") from None
+
+    loss0 = loss_at(theta, 0)
+    if not math.isfinite(loss0):
+        raise ValueError(f"f(theta0) is {loss0}: the loss at the starting point theta0 must be finite")
     if reset:
         optimizer.reset()
-    thetas, losses = [theta.copy()], [float(f(theta))]
+    thetas, losses = [theta.copy()], [loss0]
     status, message = "max_steps", f"stopped after the maximum of {steps} steps"
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
-            if tol is not None and np.linalg.norm(grad(theta)) <= tol:
-                status, message = "converged", f"gradient norm fell below tol={tol:g} after {k - 1} steps"
+            if tol is not None:
+                g = np.asarray(grad(theta), dtype=float)
+                norm = float(np.linalg.norm(g))
+                if norm <= tol:
+                    status, message = "converged", f"gradient norm fell below tol={tol:g} after {k - 1} steps"
+                    break
+            try:
+                theta = optimizer.step(theta, grad)
+            except NonFiniteError as err:
+                status = "diverged"
+                message = explain_refused_step(err, losses[-1], loss0, f"at step {k}", optimizer, "grad")
                 break
-            theta = optimizer.step(theta, grad)
-            loss = float(f(theta))
+            loss = loss_at(theta, k)
+            if not np.all(np.isfinite(theta)):            # an optimizer without the step guard
+                loss = math.inf
             thetas.append(theta.copy())
             losses.append(loss)
-            if not (np.isfinite(loss) and np.all(np.isfinite(theta))):
+            if is_divergent(loss, loss0) or loss == math.inf:
                 status = "diverged"
-                message = (f"diverged: the loss became {loss} at step {k} with {optimizer!r}; "
-                           "try a smaller learning rate")
+                message = divergence_message(loss, loss0, f"at step {k}", optimizer)
                 break
     return Result(np.array(thetas), np.array(losses), status, message, optimizer)

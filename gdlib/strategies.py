@@ -28,9 +28,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import check_int, check_real
-from .mlp import _ACTIVATIONS, check_architecture
-from .training import minibatches
+from .base import NonFiniteError, check_int, check_real
+from .mlp import _ACTIVATIONS, check_architecture, forward_inputs
+from .training import check_batch_size, check_training_inputs, minibatches
+from .validation import (
+    check_product,
+    check_seed,
+    divergence_message,
+    explain_refused_step,
+    is_divergent,
+)
 
 __all__ = [
     "FitResult", "fit", "curriculum", "batchnorm_forward", "batchnorm_backward", "BatchNormMLP",
@@ -104,7 +111,7 @@ class BatchNormMLP:
         self.activation = activation
         self.sizes = (int(n_inputs),) + hidden + (int(n_classes),)
         self.n_classes = int(n_classes)
-        self.seed = seed
+        self.seed = check_seed(seed)
         # every layer: W (m×k) and a k-vector b; a batch-normalized hidden layer has γ, β instead of b
         self.blocks = []
         for l, (m, k) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
@@ -123,6 +130,10 @@ class BatchNormMLP:
         self.running_mean = [np.zeros(self.sizes[l + 1]) for l in range(n_bn)]
         self.running_var = [np.ones(self.sizes[l + 1]) for l in range(n_bn)]
 
+    def theta_shape(self, n_features=None):
+        """The shape of θ: ``(n_params,)``."""
+        return (self.n_params,)
+
     def unpack(self, theta):
         """Views of θ: a list with one dict per layer, keys 'W' and 'b' or 'W', 'gamma', 'beta'."""
         theta = np.asarray(theta)
@@ -140,9 +151,9 @@ class BatchNormMLP:
 
     def init(self, n_features=None, seed=None):
         """W ~ gain · N(0, 1)/√fan-in (as :meth:`gdlib.MLP.init`), γ = 1, β = b = 0; resets running stats."""
-        if n_features is not None and n_features != self.sizes[0]:
+        if n_features is not None and check_int("n_features", n_features, 1) != self.sizes[0]:
             raise ValueError(f"the data has {n_features} features but the network expects {self.sizes[0]}")
-        rng = np.random.default_rng(self.seed if seed is None else seed)
+        rng = np.random.default_rng(self.seed if seed is None else check_seed(seed))
         theta = np.zeros(self.n_params)
         gain = np.sqrt(2.0) if self.activation == "relu" else 1.0
         for layer in self.unpack(theta):
@@ -154,12 +165,21 @@ class BatchNormMLP:
         return theta
 
     # --- forward and backward ----------------------------------------------------------------
+    def _inputs(self, theta, X, y=None, training=True):
+        """The checks shared with :class:`gdlib.MLP`; training mode needs 2 rows for batch statistics."""
+        return forward_inputs(self, theta, X, y, min_rows=2 if training and self.batchnorm else 1)
+
     def _forward(self, theta, X, training):
         phi, _ = _ACTIVATIONS[self.activation]
         layers = self.unpack(theta)
-        acts, caches, zs = [np.asarray(X, dtype=float)], [], []
+        acts, caches, zs = [X], [], []
         for l, layer in enumerate(layers[:-1]):
-            z = acts[-1] @ layer["W"]
+            if l == 0:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    z = X @ layer["W"]
+                check_product(z, X)             # a NaN/inf in X: a ValueError, before any state changes
+            else:
+                z = acts[-1] @ layer["W"]             # a NaN/inf in X: a ValueError, before any state changes
             if "gamma" in layer:
                 if training:
                     z_hat, cache = batchnorm_forward(z, layer["gamma"], layer["beta"], self.eps)
@@ -174,30 +194,44 @@ class BatchNormMLP:
             acts.append(phi(z_hat))
         out = layers[-1]
         logits = acts[-1] @ out["W"] + out["b"]
-        logits = logits - logits.max(axis=1, keepdims=True)
-        log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        if len(layers) == 1:
+            check_product(logits, X)
+        with np.errstate(invalid="ignore", over="ignore"):
+            logits = logits - logits.max(axis=1, keepdims=True)
+            log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
         return layers, acts, zs, caches, log_p
 
     def _cross_entropy(self, layers, log_p, y):
-        y = np.asarray(y, dtype=int)
         penalty = 0.5 * self.l2 * sum(float(np.sum(layer["W"] ** 2)) for layer in layers)
-        return float(-np.mean(log_p[np.arange(len(y)), y])) + penalty
+        value = float(-np.mean(log_p[np.arange(len(y)), y])) + penalty
+        return value if not math.isnan(value) else math.inf
 
     def loss(self, theta, X, y):
-        """Mean cross-entropy with batch statistics (training mode); + (λ/2)‖W‖² with ``l2=λ``."""
+        """Mean cross-entropy with batch statistics (training mode); + (λ/2)‖W‖² with ``l2=λ``.
+
+        Labels are integers (or integral floats) in [0, n_classes), X has at least 2 rows
+        (batch statistics) and no NaN/inf, θ has shape (n_params,): else a ValueError naming them.
+        """
+        theta, X, y = self._inputs(theta, X, y)
         layers, _, _, _, log_p = self._forward(theta, X, training=True)
         return self._cross_entropy(layers, log_p, y)
 
     def eval_loss(self, theta, X, y):
         """Mean cross-entropy with the running statistics (inference mode)."""
+        theta, X, y = self._inputs(theta, X, y, training=False)
         layers, _, _, _, log_p = self._forward(theta, X, training=False)
         return self._cross_entropy(layers, log_p, y)
 
     def grad(self, theta, X, y):
-        """Exact gradient of :meth:`loss` (backpropagation through BN); updates the running stats."""
+        """Exact gradient of :meth:`loss` (backpropagation through BN); updates the running stats.
+
+        The running statistics change only when the call succeeds and the gradient is finite
+        (a step an optimizer will take): a call that raises, or whose batch overflows, leaves
+        them as they were.
+        """
+        theta, X, y = self._inputs(theta, X, y)
         _, dphi = _ACTIVATIONS[self.activation]
         layers, acts, zs, caches, log_p = self._forward(theta, X, training=True)
-        y = np.asarray(y, dtype=int)
         n = len(y)
         delta = np.exp(log_p)
         delta[np.arange(n), y] -= 1.0
@@ -214,25 +248,31 @@ class BatchNormMLP:
                 cache = caches[l - 1]
                 if cache is not None:
                     delta, grads[l - 1]["gamma"][...], grads[l - 1]["beta"][...] = batchnorm_backward(delta, cache)
-        self._update_running(caches, n)
+        if np.all(np.isfinite(g)):
+            self._update_running(caches, n)
         return g
 
     def _update_running(self, caches, m):
+        new_mean, new_var = list(self.running_mean), list(self.running_var)
         for l, cache in enumerate(caches):
             if cache is None:
                 continue
-            self.running_mean[l] = self.decay * self.running_mean[l] + (1 - self.decay) * cache["mean"]
-            self.running_var[l] = self.decay * self.running_var[l] + (1 - self.decay) * cache["var"] * m / (m - 1)
+            new_mean[l] = self.decay * self.running_mean[l] + (1 - self.decay) * cache["mean"]
+            new_var[l] = self.decay * self.running_var[l] + (1 - self.decay) * cache["var"] * m / (m - 1)
+        self.running_mean, self.running_var = new_mean, new_var      # all layers at once
 
     # --- predictions (inference mode) ----------------------------------------------------------
     def predict_proba(self, theta, X):
+        theta, X, _ = self._inputs(theta, X, training=False)
         return np.exp(self._forward(theta, X, training=False)[4])
 
     def predict(self, theta, X):
+        theta, X, _ = self._inputs(theta, X, training=False)
         return np.argmax(self._forward(theta, X, training=False)[4], axis=1)
 
     def accuracy(self, theta, X, y):
-        return float(np.mean(self.predict(theta, X) == np.asarray(y)))
+        theta, X, y = self._inputs(theta, X, y, training=False)
+        return float(np.mean(np.argmax(self._forward(theta, X, training=False)[4], axis=1) == y))
 
 
 # --- early stopping ----------------------------------------------------------------------------
@@ -388,6 +428,7 @@ class FitResult:
     stopped_epoch: int | None = None
     best_epoch: int | None = None
     final_theta: np.ndarray | None = None
+    message: str = ""
 
     @property
     def epochs(self):
@@ -414,24 +455,36 @@ def fit(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
     grad_wrapper : callable, optional
         Maps the batch gradient function to the one the optimizer sees, e.g. a
         :class:`GradientNoise` object.
+
+    The inputs are checked as in :func:`gdlib.train` (X, y, θ0, ``validation`` finite and
+    of matching shapes; a ValueError names the argument), and divergence follows the same
+    rule: status ``'diverged'`` when an epoch's training loss is non-finite or above
+    10¹² · max(|L0|, 1), or when the optimizer refuses a step (update overflow, or a NaN/inf
+    gradient after the loss rose above L0); a NaN/inf gradient at finite parameters with the
+    loss not above L0 raises :class:`gdlib.NonFiniteError` blaming the gradient.
+    ``message`` says how the run ended.
     """
+    X, y, theta, validation = check_training_inputs(optimizer, model, X, y, theta0, epochs, seed,
+                                                    validation, "validation")
     n = len(y)
-    if batch_size is None:
-        batch_size = n
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size must be an integer in [1, {n}] or None, got {batch_size!r}")
-    epochs = check_int("epochs", epochs, 1)
+    batch_size = check_batch_size(batch_size, n)
     if not (order in ("shuffle", "fixed") or callable(order)):
         raise ValueError(f"order must be 'shuffle', 'fixed' or a callable order(epoch, rng), got {order!r}")
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise ValueError(f"early_stopping must be an EarlyStopping object, got {early_stopping!r}")
     if early_stopping is not None and validation is None:
         raise ValueError("early_stopping needs a validation set: pass validation=(X_val, y_val)")
+    if grad_wrapper is not None and not callable(grad_wrapper):
+        raise ValueError(f"grad_wrapper must be a callable mapping a gradient function to another, got {grad_wrapper!r}")
     rng = np.random.default_rng(seed)
-    theta = np.array(model.init(X.shape[1]) if theta0 is None else theta0, dtype=np.float64)
+    loss0 = float(model.loss(theta, X, y))
+    if not math.isfinite(loss0):
+        raise ValueError(f"the training loss at theta0 is {loss0}: theta0 must give a finite loss")
     optimizer.reset()
     if early_stopping is not None:
         early_stopping.reset()
-    epoch_losses, grad_evals, step_losses, val_losses = [model.loss(theta, X, y)], [0], [], []
-    status = "finished"
+    epoch_losses, grad_evals, step_losses, val_losses = [loss0], [0], [], []
+    status, message = "finished", f"finished {epochs} epochs"
     if validation is not None:
         val_losses.append(model.loss(theta, *validation))
         if early_stopping is not None:
@@ -441,24 +494,49 @@ def fit(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
             if order == "shuffle":
                 batches = minibatches(n, batch_size, rng)
             else:
-                idx = np.arange(n) if order == "fixed" else np.asarray(order(epoch, rng), dtype=int)
+                idx = np.arange(n) if order == "fixed" else np.asarray(order(epoch, rng))
+                if idx.ndim != 1 or idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= n)):
+                    raise ValueError(f"order(epoch, rng) must return a 1-D array of row indices in [0, {n}), "
+                                     f"got {idx!r} in epoch {epoch}")
                 batches = [idx[i:i + batch_size] for i in range(0, len(idx), batch_size)]
-            seen = 0
+            seen, refused = 0, False
             for b in batches:
                 Xb, yb = X[b], y[b]
-                step_losses.append(model.loss(theta, Xb, yb))
+                batch_loss = model.loss(theta, Xb, yb)
                 grad_fn = lambda th, Xb=Xb, yb=yb: model.grad(th, Xb, yb)   # noqa: E731
-                theta = optimizer.step(theta, grad_wrapper(grad_fn) if grad_wrapper else grad_fn)
+                try:
+                    theta = optimizer.step(theta, grad_wrapper(grad_fn) if grad_wrapper else grad_fn)
+                except NonFiniteError as err:
+                    message = explain_refused_step(err, float(model.loss(theta, X, y)), loss0,
+                                                   f"at step {len(step_losses) + 1} (epoch {epoch + 1})",
+                                                   optimizer, "the (wrapped) gradient")
+                    refused = True
+                    break
+                step_losses.append(batch_loss)
                 seen += len(b)
+                if not np.all(np.isfinite(theta)):          # an optimizer without the step guard
+                    refused = True
+                    message = (f"diverged: the parameters became NaN or inf in epoch {epoch + 1} "
+                               f"with {optimizer!r}; try a smaller learning rate")
+                    break
+            if refused:
+                status = "diverged"
+                if seen:
+                    epoch_losses.append(float(model.loss(theta, X, y)) if np.all(np.isfinite(theta)) else math.inf)
+                    grad_evals.append(grad_evals[-1] + seen)
+                break
             epoch_losses.append(model.loss(theta, X, y))
             grad_evals.append(grad_evals[-1] + seen)
-            if not (np.isfinite(epoch_losses[-1]) and np.all(np.isfinite(theta))):
+            if is_divergent(epoch_losses[-1], loss0):
                 status = "diverged"
+                message = divergence_message(epoch_losses[-1], loss0, f"in epoch {epoch + 1}", optimizer)
                 break
             if validation is not None:
                 val_losses.append(model.loss(theta, *validation))
                 if early_stopping is not None and early_stopping.update(val_losses[-1], theta):
                     status = "stopped early"
+                    message = (f"stopped early after epoch {epoch + 1}: the validation loss did not improve "
+                               f"for {early_stopping.patience} epochs")
                     break
     final_theta = theta
     stopped = best = None
@@ -467,4 +545,4 @@ def fit(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
         if restore_best and early_stopping.best_theta is not None:
             theta = early_stopping.best_theta.copy()
     return FitResult(theta, np.array(epoch_losses), np.array(grad_evals), np.array(step_losses),
-                     np.array(val_losses), status, stopped, best, final_theta)
+                     np.array(val_losses), status, stopped, best, final_theta, message)
