@@ -16,7 +16,7 @@ from .mlp import MLP
 from .models import LinearRegression, LogisticRegression, SoftmaxRegression, numerical_gradient
 from .optimizers import (GD, NAG, QHM, AdaMax, Adadelta, Adagrad, Adam, AdamW, AggMo, AMSGrad,
                          Momentum, Nadam, QHAdam, RMSprop)
-from .schedules import (backtracking, constant, exponential_decay, golden_section, log_grid,
+from .schedules import (LineSearchError, backtracking, constant, exponential_decay, golden_section, log_grid,
                         robbins_monro, step_decay, time_based_decay)
 from .surfaces import SURFACES, Surface, beale, quadratic, ravine, rosenbrock, saddle
 from .training import TrainResult, minibatches, train
@@ -37,6 +37,6 @@ __all__ = [
     "make_classification", "make_sparse_features",
     "LinearRegression", "LogisticRegression", "SoftmaxRegression", "MLP", "numerical_gradient",
     "constant", "time_based_decay", "step_decay", "exponential_decay", "robbins_monro",
-    "backtracking", "golden_section", "log_grid", "ewa", "ewa_weights",
+    "LineSearchError", "backtracking", "golden_section", "log_grid", "ewa", "ewa_weights",
     "plotting", "animation", "benchmark", "parallel", "strategies",
 ]

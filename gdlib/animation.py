@@ -25,8 +25,9 @@ import re
 
 import numpy as np
 
+from .base import Optimizer, check_int, check_real
 from .driver import run
-from .plotting import MARKERS, contour, styles_for
+from .plotting import MARKERS, _check_bool, _check_path, _check_results, contour, styles_for
 
 __all__ = ["race", "frame_steps", "styles", "animate_race", "frame_grid", "to_html", "html_size"]
 
@@ -37,14 +38,43 @@ def race(surface, optimizers, theta0, steps=100, tol=None):
     ``theta0`` is one start point for all racers, or a mapping label → start
     point. Each optimizer is reset before its run (see :func:`gdlib.run`).
     Returns a dict label → :class:`gdlib.Result`, in the order of ``optimizers``.
+
+    Everything is checked before the first run: ``surface`` has a gradient,
+    ``optimizers`` is a non-empty mapping of :class:`gdlib.Optimizer`
+    objects, every start point is finite with the surface's dimension, a mapping
+    ``theta0`` has exactly the racers' labels, ``steps`` is an integer ≥ 0 and
+    ``tol`` None or a number ≥ 0.
     """
-    if not optimizers:
-        raise ValueError("optimizers must contain at least one optimizer")
-    starts = theta0 if isinstance(theta0, dict) else {label: theta0 for label in optimizers}
-    missing = set(optimizers) - set(starts)
-    if missing:
-        raise ValueError(f"theta0 has no start point for {sorted(missing)}")
-    return {label: run(opt, surface, starts[label], steps=steps, tol=tol) for label, opt in optimizers.items()}
+    if not callable(surface) or not callable(getattr(surface, "grad", None)):
+        raise ValueError(f"surface must be a gdlib Surface (a function with a .grad), got {surface!r}")
+    if not hasattr(optimizers, "items") or len(optimizers) == 0:
+        raise ValueError(f"optimizers must be a non-empty mapping label -> Optimizer, got {optimizers!r}")
+    for label, opt in optimizers.items():
+        if not isinstance(opt, Optimizer):
+            raise ValueError(f"optimizers[{label!r}] must be a gdlib Optimizer, got {opt!r}")
+    if isinstance(theta0, dict):
+        missing, extra = set(optimizers) - set(theta0), set(theta0) - set(optimizers)
+        if missing:
+            raise ValueError(f"theta0 has no start point for {sorted(missing, key=str)}")
+        if extra:
+            raise ValueError(f"theta0 has start points for {sorted(extra, key=str)}, which are not racers")
+        starts = {label: (f"theta0[{label!r}]", theta0[label]) for label in optimizers}
+    else:
+        starts = {label: ("theta0", theta0) for label in optimizers}
+    dim = getattr(surface, "dim", None)
+    for name, start in starts.values():
+        try:
+            arr = np.asarray(start, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a point (an array of real numbers), got {start!r}") from None
+        if arr.ndim != 1 or (dim is not None and arr.shape != (dim,)):
+            raise ValueError(f"{name} must be a point of shape ({dim},), got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite, got {start!r}")
+    check_int("steps", steps, 0)
+    if tol is not None:
+        check_real("tol", tol, 0.0)
+    return {label: run(opt, surface, starts[label][1], steps=steps, tol=tol) for label, opt in optimizers.items()}
 
 
 def styles(results):
@@ -60,10 +90,40 @@ def styles(results):
 
 def frame_steps(results, frames):
     """The steps shown: at most ``frames`` steps spread evenly from 0 to the end of the longest run."""
-    if not isinstance(frames, (int, np.integer)) or frames < 1:
-        raise ValueError(f"frames must be a positive integer, got {frames!r}")
+    frames = check_int("frames", frames, 1)
+    _check_race(results)
     last = max(len(r.thetas) - 1 for r in results.values())
     return np.unique(np.round(np.linspace(0, last, frames)).astype(int))
+
+
+def _check_race(results):
+    """``results`` as :func:`race` returns them: a non-empty mapping label → Result with 2-D paths."""
+    _check_results(results)
+    for label, res in results.items():
+        _check_path(f"results[{label!r}].thetas", getattr(res, "thetas", None))
+    return results
+
+
+def _check_size(name, value):
+    """A (width, height) pair of finite numbers > 0, as a tuple of floats."""
+    try:
+        w, h = value
+        return check_real(name, w, 0.0, low_open=True), check_real(name, h, 0.0, low_open=True)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (width, height) of finite numbers > 0, got {value!r}") from None
+
+
+def _check_marks(marks):
+    """``marks``: None or a mapping label → finite point (x, y)."""
+    if marks is None:
+        return None
+    if not hasattr(marks, "items"):
+        raise ValueError(f"marks must be None or a mapping label -> point (x, y), got {marks!r}")
+    for label, point in marks.items():
+        arr = np.asarray(point, dtype=float) if np.ndim(point) == 1 else None
+        if arr is None or arr.shape != (2,) or not np.all(np.isfinite(arr)):
+            raise ValueError(f"marks[{label!r}] must be a finite point (x, y), got {point!r}")
+    return marks
 
 
 def _finite(thetas):
@@ -149,6 +209,13 @@ def animate_race(surface, results, frames=50, figsize=(5, 4), dpi=70, interval=1
     from matplotlib.animation import FuncAnimation
 
     steps = frame_steps(results, frames)
+    figsize = _check_size("figsize", figsize)
+    dpi = check_real("dpi", dpi, 0.0, low_open=True)
+    interval = check_real("interval", interval, 0.0, low_open=True)
+    legend_cols = check_int("legend_cols", legend_cols, 1)
+    marks = _check_marks(marks)
+    if title is not None and not isinstance(title, str):
+        raise ValueError(f"title must be a string or None, got {title!r}")
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     _background(surface, ax, xlim, ylim, levels, log, marks)
     _legend_entries(results, ax)
@@ -184,7 +251,18 @@ def frame_grid(surface, results, n_frames=6, ncols=3, panel_size=(3.0, 2.6), tit
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    shown = frame_steps(results, n_frames) if steps is None else np.asarray(steps, dtype=int)
+    n_frames = check_int("n_frames", n_frames, 1)
+    if steps is None:
+        shown = frame_steps(results, n_frames)
+    else:
+        _check_race(results)
+        if isinstance(steps, (str, bytes)) or np.ndim(steps) != 1 or len(steps) == 0 or not all(
+                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 0 for k in steps):
+            raise ValueError(f"steps must be a non-empty list of integers >= 0, got {steps!r}")
+        shown = np.asarray(steps, dtype=int)
+    ncols = check_int("ncols", ncols, 1)
+    panel_size = _check_size("panel_size", panel_size)
+    marks = _check_marks(marks)
     n = len(shown)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
@@ -236,6 +314,13 @@ def to_html(anim, colors=64, close=True):
     """
     import matplotlib.pyplot as plt
 
+    if not callable(getattr(anim, "to_jshtml", None)):
+        raise ValueError(f"anim must be a matplotlib Animation (see animate_race), got {anim!r}")
+    if colors is not None:
+        colors = check_int("colors", colors, 2)
+        if colors > 256:
+            raise ValueError(f"colors must be None or an integer in [2, 256] (a PNG palette), got {colors!r}")
+    close = _check_bool("close", close)
     html = anim.to_jshtml(default_mode="once", embed_frames=True)
     if colors is not None:
         html = _FRAME.sub(lambda m: f'"data:image/png;base64,{_palette_png(m.group(1), colors)}"', html)
@@ -246,4 +331,6 @@ def to_html(anim, colors=64, close=True):
 
 def html_size(html):
     """The size of an HTML string in bytes (UTF-8), as the web page carries it."""
+    if not isinstance(html, str):
+        raise ValueError(f"html must be a string, got {type(html).__name__}")
     return len(html.encode("utf-8"))

@@ -31,6 +31,7 @@ from typing import Callable
 import numpy as np
 
 from . import optimizers as _opt
+from .base import check_int, check_real
 from .data import load_breast_cancer, load_digits, make_sparse_features
 from .mlp import MLP
 from .models import LinearRegression, LogisticRegression
@@ -70,10 +71,31 @@ class Problem:
     description: str = ""
 
     def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise ValueError(f"name must be a string, got {self.name!r}")
+        for attr in ("loss", "theta0"):
+            if not callable(getattr(self, attr)):
+                raise ValueError(f"{attr} must be callable, got {getattr(self, attr)!r}")
         if (self.grad is None) == (self.batch_grad is None):
             raise ValueError("a Problem needs exactly one of grad and batch_grad")
+        for attr in ("grad", "batch_grad"):
+            if getattr(self, attr) is not None and not callable(getattr(self, attr)):
+                raise ValueError(f"{attr} must be callable, got {getattr(self, attr)!r}")
+        self.steps = check_int("steps", self.steps, 1)
+        self.target = _finite("target", self.target)
+        if self.f_min is not None:
+            self.f_min = _finite("f_min", self.f_min)
+        self.eval_every = check_int("eval_every", self.eval_every, 1)
         if self.criterion not in ("final_loss", "steps"):
             raise ValueError(f"criterion must be 'final_loss' or 'steps', got {self.criterion!r}")
+        if not isinstance(self.stop_at_target, (bool, np.bool_)):
+            raise ValueError(f"stop_at_target must be True or False, got {self.stop_at_target!r}")
+        if self.batch_grad is not None:
+            self.n = check_int("n", self.n, 1)
+            if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) \
+                    or not 1 <= self.batch_size <= self.n:
+                raise ValueError(f"batch_size must be an integer in [1, n={self.n}] for a data problem, "
+                                 f"got {self.batch_size!r}")
 
     @property
     def stochastic(self):
@@ -93,6 +115,15 @@ class Method:
     make: Callable
     schedule: Callable | None = None
     note: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise ValueError(f"name must be a string, got {self.name!r}")
+        if not callable(self.make):
+            raise ValueError(f"make must be callable (eta -> optimizer), got {self.make!r}")
+        if self.schedule is not None and not callable(self.schedule):
+            raise ValueError(f"schedule must be None or callable (eta, steps) -> (t -> eta_t), "
+                             f"got {self.schedule!r}")
 
 
 @dataclass
@@ -119,6 +150,63 @@ class TuneResult:
     scores: np.ndarray
     best_eta: float
     runs: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# checks
+# --------------------------------------------------------------------------------------------
+def _finite(name, value):
+    """A real number (a 0-d array too) as a finite float, else a ValueError naming ``name``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    return check_real(name, value)
+
+
+def _names(name, names, known):
+    """``names`` as a list of known strings (a single string is a mistake), else a ValueError."""
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        raise ValueError(f"{name} must be a list of names, e.g. [{next(iter(known))!r}], got {names!r}")
+    names = list(names)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"{name} has unknown entries {unknown}; choose from {list(known)}")
+    return names
+
+
+def _check_eta(eta):
+    return check_real("eta", eta, 0.0, low_open=True)
+
+
+def _check_grid(grid):
+    """The learning rates of a grid: a non-empty 1-D array of finite numbers > 0."""
+    try:
+        arr = np.array(grid, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"grid must be a non-empty 1-D sequence of learning rates, got {grid!r}") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"grid must be a non-empty 1-D sequence of learning rates, got {grid!r}")
+    if not np.all(np.isfinite(arr) & (arr > 0)):
+        raise ValueError(f"grid must hold finite learning rates > 0, got {grid!r}")
+    return arr
+
+
+def _check_seeds(name, seeds):
+    """A non-empty sequence of integer seeds >= 0, as a tuple of ints."""
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise ValueError(f"{name} must be a non-empty sequence of integer seeds >= 0, got {seeds!r}")
+    seeds = tuple(seeds)
+    if not seeds:
+        raise ValueError(f"{name} must be a non-empty sequence of integer seeds >= 0, got an empty one")
+    for s in seeds:
+        check_int(f"every seed in {name}", s, 0)
+    return seeds
+
+
+def _check_types(method, problem):
+    if not isinstance(method, Method):
+        raise ValueError(f"method must be a benchmark Method (see methods()), got {method!r}")
+    if not isinstance(problem, Problem):
+        raise ValueError(f"problem must be a benchmark Problem (see problems()), got {problem!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,11 +243,11 @@ def methods(names=None, schedules=True):
         "QHAdam": Method("QHAdam", lambda eta: _opt.QHAdam(eta=eta)),
         "AggMo": Method("AggMo", lambda eta: _opt.AggMo(eta=eta)),
     }
+    if not isinstance(schedules, (bool, np.bool_)):
+        raise ValueError(f"schedules must be True or False, got {schedules!r}")
     if names is None:
         names = [n for n in table if schedules or n != "SGD+1/t"]
-    unknown = [n for n in names if n not in table]
-    if unknown:
-        raise ValueError(f"unknown methods {unknown}; choose from {list(table)}")
+    names = _names("names (of methods)", names, table)
     return {n: table[n] for n in names}
 
 
@@ -211,8 +299,13 @@ def problems(names=None, scale=1.0):
     5 %, 1 % and 0.5 % of the rows, mini-batches of 16. The convex data
     problems know their minimum (Newton's method, least squares); their
     target is the minimum + 2e-3 (logistic) or + 5e-4 (sparse); the MLP's
-    target is a loss of 0.1. ``scale`` multiplies every budget.
+    target is a loss of 0.1. ``scale`` (finite, > 0) multiplies every budget.
+    Unknown names raise a ``ValueError`` before any problem is built.
     """
+    known = ["ravine", "rosenbrock", "beale", "saddle", "logistic", "mlp", "sparse"]
+    names = known if names is None else _names("names (of problems)", names, known)
+    scale = check_real("scale", scale, 0.0, low_open=True)
+
     def budget(s):
         return max(1, int(round(s * scale)))
 
@@ -252,7 +345,6 @@ def problems(names=None, scale=1.0):
                                  "least squares, binary features on in 50%…0.5% of rows, batches of 16")
         raise ValueError(f"unknown problem {name!r}")
 
-    names = names or ["ravine", "rosenbrock", "beale", "saddle", "logistic", "mlp", "sparse"]
     return {n: make(n) for n in names}
 
 
@@ -273,10 +365,16 @@ def run_problem(method, eta, problem, seed):
 
     The seed draws θ0 and then the mini-batch order. The loss is recorded every
     ``eval_every`` steps and at the end; ``wall_time`` counts only the updates
-    (gradients included), not this bookkeeping.
+    (gradients included), not this bookkeeping. ``eta`` must be finite and > 0,
+    ``seed`` an integer ≥ 0, and the start point finite.
     """
+    _check_types(method, problem)
+    eta = _check_eta(eta)
+    seed = check_int("seed", seed, 0)
     rng = np.random.default_rng(seed)
     theta = np.array(problem.theta0(rng), dtype=np.float64)
+    if theta.ndim != 1 or theta.size == 0 or not np.all(np.isfinite(theta)):
+        raise ValueError(f"problem.theta0 must draw a finite 1-D start point, got {theta!r}")
     opt = method.make(eta)
     schedule = method.schedule(eta, problem.steps) if method.schedule else None
     eval_steps, losses = [0], [problem.loss(theta)]
@@ -329,11 +427,12 @@ def tune(method, problem, grid, seeds=(0, 1)):
     """The best η of ``grid`` for ``method`` on ``problem``: the lowest mean score over ``seeds``.
 
     Ties go to the smaller η. Returns a :class:`TuneResult` whose ``runs`` maps
-    every η to its list of :class:`RunRecord`.
+    every η to its list of :class:`RunRecord`. ``grid`` holds finite learning
+    rates > 0 and ``seeds`` at least one integer seed ≥ 0.
     """
-    grid = np.asarray(grid, dtype=float)
-    if grid.ndim != 1 or grid.size == 0:
-        raise ValueError("grid must be a non-empty 1-D sequence of learning rates")
+    _check_types(method, problem)
+    grid = _check_grid(grid)
+    seeds = _check_seeds("seeds", seeds)
     runs, scores = {}, []
     with _one_thread():
         for eta in grid:
@@ -352,7 +451,15 @@ def _spread(values):
 
 
 def evaluate(method, eta, problem, seeds=(100, 101, 102)):
-    """Rerun ``method`` at ``eta`` on new seeds; a dict of means and spreads (standard deviations)."""
+    """Rerun ``method`` at ``eta`` on new seeds; a dict of means and spreads (standard deviations).
+
+    ``eta`` is finite and > 0, ``seeds`` at least one integer seed ≥ 0. A mean over
+    no runs (the steps to the target when no run reached it, say) is NaN, which the
+    tables show as "–".
+    """
+    _check_types(method, problem)
+    eta = _check_eta(eta)
+    seeds = _check_seeds("seeds", seeds)
     with _one_thread():
         records = [run_problem(method, eta, problem, s) for s in seeds]
     finite = [r for r in records if r.status != "diverged"]
@@ -381,7 +488,15 @@ def benchmark(problem_set, method_set, grid, tune_seeds=(0, 1), eval_seeds=(100,
     ``rows`` is a list of dicts with the keys :data:`COLUMNS` (one per pair);
     ``details[(problem, method)]`` holds the :class:`TuneResult` and the
     evaluation runs, for plots. ``progress`` is called with a message per pair.
+    Every argument is checked before the first run.
     """
+    for name, mapping, kind in (("problem_set", problem_set, Problem), ("method_set", method_set, Method)):
+        if not hasattr(mapping, "items") or not all(isinstance(v, kind) for v in mapping.values()):
+            raise ValueError(f"{name} must map names to {kind.__name__} objects, got {mapping!r}")
+    grid = _check_grid(grid)
+    tune_seeds, eval_seeds = _check_seeds("tune_seeds", tune_seeds), _check_seeds("eval_seeds", eval_seeds)
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress must be None or callable, got {progress!r}")
     rows, details = [], {}
     for pname, problem in problem_set.items():
         for mname, method in method_set.items():
@@ -409,9 +524,26 @@ def _fmt(value):
     return str(value)
 
 
+def _check_rows(rows, columns):
+    """``rows`` as a list of mappings that all have ``columns``, else a ValueError naming rows."""
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+        raise ValueError(f"rows must be a list of dicts (as benchmark() returns), got {rows!r}")
+    rows = list(rows)
+    for i, r in enumerate(rows):
+        if not hasattr(r, "keys"):
+            raise ValueError(f"rows[{i}] must be a dict, got {r!r}")
+        missing = [c for c in columns if c not in r]
+        if missing:
+            raise ValueError(f"rows[{i}] lacks the columns {missing}")
+    return rows
+
+
 def markdown_table(rows, columns=None):
     """The rows as a Markdown table (numbers to three significant digits)."""
-    columns = columns or COLUMNS
+    columns = COLUMNS if columns is None else list(columns)
+    if not columns or not all(isinstance(c, str) for c in columns):
+        raise ValueError(f"columns must be a non-empty list of column names, got {columns!r}")
+    rows = _check_rows(rows, columns)
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_fmt(r[c]) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -421,6 +553,9 @@ def write_table(rows, path_stem, header=""):
     """Write ``rows`` to ``<path_stem>.csv`` (full precision) and ``<path_stem>.md`` (readable)."""
     from pathlib import Path
 
+    rows = _check_rows(rows, COLUMNS)
+    if not isinstance(header, str):
+        raise ValueError(f"header must be a string, got {header!r}")
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     with open(stem.with_suffix(".csv"), "w", newline="") as f:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import check_int, check_real
+
 __all__ = ["PALETTE", "STYLES", "color_for", "linestyle_for", "styles_for", "MARKERS", "contour", "plot_path", "plot_paths", "loss_curves"]
 
 #: Okabe & Ito's colour-blind-safe palette, yellow last (thin yellow lines are hard to see
@@ -23,8 +25,46 @@ _ORDER = list(STYLES)
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
+# --- checks of the public arguments ------------------------------------------------------------
+
+def _check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_results(results, name="results"):
+    """``results``: a non-empty mapping label → run, else a ValueError naming it."""
+    if not hasattr(results, "items") or len(results) == 0:
+        raise ValueError(f"{name} must be a non-empty mapping label -> Result, got {results!r}")
+    return results
+
+
+def _check_path(name, thetas):
+    """A trajectory as a float array of shape (k, 2), k ≥ 1 (NaN allowed: a diverged run)."""
+    try:
+        arr = np.asarray(thetas, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of shape (steps + 1, 2), got {thetas!r}") from None
+    if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
+        raise ValueError(f"{name} must be an array of shape (steps + 1, 2), got shape {arr.shape}")
+    return arr
+
+
+def _check_levels(levels, log):
+    """Contour levels: an integer ≥ 2 for log spacing, else an integer ≥ 1 or increasing finite values."""
+    if log or isinstance(levels, (bool, int, np.integer)):
+        return check_int("levels", levels, 2 if log else 1)
+    arr = np.asarray(levels, dtype=float) if np.ndim(levels) == 1 else None
+    if arr is None or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(np.diff(arr) <= 0):
+        raise ValueError(f"levels must be an integer >= 1 or increasing finite values, got {levels!r}")
+    return arr
+
+
 def color_for(name_or_index):
-    """The colour of an optimizer (by class name), or the i-th palette colour."""
+    """The colour of an optimizer (by class name), or the i-th palette colour (any integer i)."""
+    if isinstance(name_or_index, bool) or not isinstance(name_or_index, (str, int, np.integer)):
+        raise ValueError(f"name_or_index must be an optimizer name or an integer, got {name_or_index!r}")
     if isinstance(name_or_index, str):
         if name_or_index in STYLES:
             return STYLES[name_or_index][0]
@@ -34,12 +74,16 @@ def color_for(name_or_index):
 
 def linestyle_for(name):
     """The line style of an optimizer: solid for the classic methods, dashed for variants."""
+    if not isinstance(name, str):
+        raise ValueError(f"name must be an optimizer name (a string), got {name!r}")
     return STYLES.get(name, ("", "-"))[1]
 
 
 def styles_for(results):
     """(colour, line style) per run: each optimizer's own colour when the runs are of distinct
     optimizers (named by the Result or by its label), else the palette in order."""
+    if not hasattr(results, "items"):
+        raise ValueError(f"results must be a mapping label -> Result, got {results!r}")
     keys = []
     for label, res in results.items():
         name = type(getattr(res, "optimizer", None)).__name__
@@ -50,13 +94,25 @@ def styles_for(results):
 
 
 def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, mark_minimum=True):
-    """Draw ``surface``'s contours, log-spaced by default, and mark its minimum with a black star."""
+    """Draw ``surface``'s contours, log-spaced by default, and mark its minimum with a black star.
+
+    ``n`` (≥ 2) points per axis on the window ``xlim`` × ``ylim`` (default: the
+    surface's); ``levels`` is the number of contour lines (≥ 2 when ``log``) or, with
+    ``log=False``, also their increasing values. The surface must be finite on the window.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
+    if not hasattr(surface, "grid"):
+        raise ValueError(f"surface must be a gdlib Surface (it has no grid()), got {surface!r}")
+    log, mark_minimum = _check_bool("log", log), _check_bool("mark_minimum", mark_minimum)
+    levels = _check_levels(levels, log)
+    X, Y, Z = surface.grid(n, xlim, ylim)
+    if not np.all(np.isfinite(Z)):
+        raise ValueError(f"the surface {getattr(surface, 'name', surface)!r} is not finite everywhere on "
+                         f"the window xlim={xlim or surface.xlim}, ylim={ylim or surface.ylim}: choose a smaller one")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
-    X, Y, Z = surface.grid(n, xlim, ylim)
     if log:
         shift = Z.min()
         Zp = Z - shift + 1e-3 * (Z.max() - shift + 1e-12)   # strictly positive for the log scale
@@ -74,8 +130,12 @@ def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, 
 
 
 def plot_path(ax, thetas, label=None, color=None, marker=None, every=1, **kw):
-    """Draw one trajectory (an array of shape (steps + 1, 2)) with its start marked."""
-    thetas = np.asarray(thetas)
+    """Draw one trajectory (an array of shape (steps + 1, 2)) with its start marked.
+
+    ``every`` (an integer ≥ 1) thins the drawn points; NaN points (a diverged run) are gaps.
+    """
+    thetas = _check_path("thetas", thetas)
+    every = check_int("every", every, 1)
     kw.setdefault("linewidth", 1.5)
     kw.setdefault("markersize", 3)
     line, = ax.plot(thetas[::every, 0], thetas[::every, 1], color=color, marker=marker, label=label, **kw)
@@ -85,6 +145,9 @@ def plot_path(ax, thetas, label=None, color=None, marker=None, every=1, **kw):
 
 def plot_paths(surface, results, ax=None, title=None, **contour_kw):
     """Contours of ``surface`` with several trajectories: ``results`` maps a label to a Result."""
+    _check_results(results)
+    for label, res in results.items():
+        _check_path(f"results[{label!r}].thetas", getattr(res, "thetas", None))
     ax = contour(surface, ax=ax, **contour_kw)
     for i, ((label, res), (color, ls)) in enumerate(zip(results.items(), styles_for(results))):
         plot_path(ax, res.thetas, label=label, color=color, linestyle=ls,
@@ -98,14 +161,29 @@ def plot_paths(surface, results, ax=None, title=None, **contour_kw):
 def loss_curves(results, ax=None, f_min=0.0, logy=True, xlabel="step", title=None):
     """Loss minus ``f_min`` against steps for several runs (a mapping label → Result or array).
 
-    Values of a diverged run beyond 1e200 are left out so that the log axis still scales."""
+    Values of a diverged run beyond 1e200 are left out so that the log axis still scales.
+    ``f_min`` must be a finite number; every run's losses a 1-D sequence.
+    """
     import matplotlib.pyplot as plt
 
+    _check_results(results)
+    f_min = check_real("f_min", f_min)
+    logy = _check_bool("logy", logy)
+    curves = {}
+    for label, res in results.items():
+        losses = getattr(res, "losses", getattr(res, "epoch_losses", res))   # Result, TrainResult or array
+        try:
+            losses = np.asarray(losses, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"results[{label!r}] must be a Result, a TrainResult or a 1-D array of losses, "
+                             f"got {res!r}") from None
+        if losses.ndim != 1:
+            raise ValueError(f"results[{label!r}] must hold a 1-D sequence of losses, got shape {losses.shape}")
+        curves[label] = losses
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
-    for (label, res), (color, ls) in zip(results.items(), styles_for(results)):
-        losses = getattr(res, "losses", getattr(res, "epoch_losses", res))   # Result, TrainResult or array
-        losses = np.asarray(losses, dtype=float) - f_min
+    for (label, losses), (color, ls) in zip(curves.items(), styles_for(results)):
+        losses = losses - f_min
         losses = np.where(np.isfinite(losses) & (np.abs(losses) < 1e200), losses, np.nan)  # diverged runs
         ax.plot(losses, label=label, color=color, linestyle=ls)
     if logy:

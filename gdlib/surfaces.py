@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from .base import check_int, check_real
+
 __all__ = ["Surface", "quadratic", "ravine", "rosenbrock", "beale", "saddle", "SURFACES"]
 
 x, y = sp.symbols("x y", real=True)
@@ -52,28 +54,58 @@ class Surface:
         self.hessian_expr = sp.hessian(self.expr, self.symbols)
         self._f = sp.lambdify(self.symbols, self.expr, "numpy")
         self._g = sp.lambdify(self.symbols, self.gradient_expr, "numpy")
+        self._h = sp.lambdify(self.symbols, self.hessian_expr.tolist(), "numpy")
         if self.minimum is not None:
             self.minimum = np.asarray(self.minimum, dtype=float)
 
+    @property
+    def dim(self) -> int:
+        """The number of coordinates of θ (2 for the book's surfaces)."""
+        return len(self.symbols)
+
+    def _theta(self, theta, grid=False):
+        """θ as a float array of shape (dim,), or (dim, ...) if ``grid``; else a ValueError naming theta.
+
+        NaN and inf coordinates are allowed: f, grad and hessian then return what
+        IEEE arithmetic gives (NaN or inf), so a diverged run can be recognised by
+        its loss (see :func:`gdlib.run`).
+        """
+        try:
+            arr = np.asarray(theta, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"theta must be an array of {self.dim} real numbers for the surface "
+                             f"{self.name!r}, got {theta!r}") from None
+        if arr.shape == (self.dim,) or (grid and arr.ndim >= 2 and arr.shape[0] == self.dim):
+            return arr
+        wanted = f"({self.dim},) or ({self.dim}, ...) for a grid" if grid else f"({self.dim},)"
+        raise ValueError(f"theta must have shape {wanted} for the surface {self.name!r}, got shape {arr.shape}")
+
     def f(self, theta):
-        """The value at θ (a float). Also accepts arrays shaped (2, ...) for grids."""
-        theta = np.asarray(theta, dtype=float)
-        value = self._f(*theta)
-        return float(value) if np.ndim(value) == 0 else value
+        """The value at θ (a float). Also accepts arrays shaped (2, ...) for grids.
+
+        θ must have the surface's dimension (a ``ValueError`` otherwise); a NaN or
+        inf coordinate gives a NaN or inf value, as the formula does.
+        """
+        theta = self._theta(theta, grid=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = np.asarray(self._f(*theta), dtype=float)
+        if theta.ndim == 1:
+            return float(value)
+        return np.broadcast_to(value, theta.shape[1:]).copy()
 
     __call__ = f
 
     def grad(self, theta):
-        """The exact gradient at θ, an array shaped like θ."""
-        theta = np.asarray(theta, dtype=float)
-        if theta.shape != (2,):
-            raise ValueError(f"theta must have shape (2,) for the surface {self.name!r}, got {theta.shape}")
-        return np.array(self._g(*theta), dtype=float)
+        """The exact gradient at θ, an array shaped like θ: (2,) (a ``ValueError`` otherwise)."""
+        theta = self._theta(theta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.array(self._g(*theta), dtype=float)
 
     def hessian(self, theta):
-        """The exact Hessian at θ, a 2 × 2 array."""
-        subs = dict(zip(self.symbols, np.asarray(theta, dtype=float)))
-        return np.array(self.hessian_expr.subs(subs), dtype=float)
+        """The exact Hessian at θ, a 2 × 2 array; θ must have shape (2,) (a ``ValueError`` otherwise)."""
+        theta = self._theta(theta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.array(self._h(*theta), dtype=float).reshape(self.dim, self.dim)
 
     @property
     def f_min(self):
@@ -81,16 +113,50 @@ class Surface:
         return None if self.minimum is None else self.f(self.minimum)
 
     def grid(self, n=200, xlim=None, ylim=None):
-        """Coordinates and values on an n × n grid: ``X, Y, Z`` for contour plots."""
-        xs = np.linspace(*(xlim or self.xlim), n)
-        ys = np.linspace(*(ylim or self.ylim), n)
+        """Coordinates and values on an n × n grid: ``X, Y, Z`` for contour plots.
+
+        ``n`` is an integer ≥ 2; ``xlim`` and ``ylim`` are ``(low, high)`` pairs of finite
+        numbers with low < high, defaulting to the surface's plotting window.
+        """
+        if self.dim != 2:
+            raise ValueError(f"grid needs a surface of two variables; {self.name!r} has {self.dim}")
+        n = check_int("n", n, 2)
+        xs = np.linspace(*_window("xlim", self.xlim if xlim is None else xlim), n)
+        ys = np.linspace(*_window("ylim", self.ylim if ylim is None else ylim), n)
         X, Y = np.meshgrid(xs, ys)
-        return X, Y, np.broadcast_to(self._f(X, Y), X.shape)
+        return X, Y, self.f(np.stack([X, Y]))
+
+
+def _window(name, lim):
+    """``lim`` as a pair (low, high) of finite floats with low < high, else a ValueError naming it."""
+    try:
+        low, high = lim
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (low, high) of finite numbers, got {lim!r}") from None
+    try:
+        low, high = check_real(name, low), check_real(name, high)
+    except ValueError:
+        raise ValueError(f"{name} must be a pair (low, high) of finite numbers, got {lim!r}") from None
+    if not low < high:
+        raise ValueError(f"{name} must be a pair (low, high) with low < high, got {lim!r}")
+    return low, high
+
+
+def _exact(name, value):
+    """A positive finite number as an exact SymPy number: a simple fraction where it is one."""
+    value = check_real(name, value, 0.0, low_open=True)
+    simple = sp.nsimplify(value)
+    return simple if simple != 0 and float(simple) == value else sp.Rational(value)
 
 
 def quadratic(a=1.0, b=10.0, name=None):
-    """f(x, y) = (a x² + b y²)/2: a convex quadratic with condition number max(a,b)/min(a,b)."""
-    a, b = sp.nsimplify(a), sp.nsimplify(b)
+    """f(x, y) = (a x² + b y²)/2: a convex quadratic with condition number max(a,b)/min(a,b).
+
+    ``a`` and ``b`` must be finite and > 0; ``name`` a string (default ``"quadratic(a=.., b=..)"``).
+    """
+    a, b = _exact("a", a), _exact("b", b)
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"name must be a string or None, got {name!r}")
     lim = 10.0
     return Surface(
         name or f"quadratic(a={a}, b={b})",

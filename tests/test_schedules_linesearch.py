@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from gdlib import (backtracking, constant, exponential_decay, golden_section, log_grid, robbins_monro,
                    step_decay, time_based_decay)
+from gdlib.schedules import LineSearchError
 
 # --- schedule values against hand formulas ---------------------------------------------------
 
@@ -121,6 +122,15 @@ def test_golden_section_rejects_an_empty_interval():
         golden_section(lambda e: e**2, 1.0, 1.0)
 
 
+def test_golden_section_rejects_infinite_bounds_and_a_nan_objective():
+    with pytest.raises(ValueError, match=r"\bb must be a finite"):
+        golden_section(lambda e: e**2, 0.0, float("inf"))          # used to return NaN
+    with pytest.raises(ValueError, match=r"phi returned nan at eta"):
+        golden_section(lambda e: float("nan"), 0.0, 1.0)            # used to return 0.99999999995
+    with pytest.raises(ValueError, match=r"\btol\b"):
+        golden_section(lambda e: e**2, 0.0, 1.0, tol=0.0)
+
+
 # --- backtracking (Armijo) --------------------------------------------------------------------
 
 THETA = np.array([-8.0, 2.0])
@@ -172,6 +182,26 @@ def test_backtracking_with_rho_other_than_half():
 def test_backtracking_raises_when_no_step_decreases_the_loss():
     with pytest.raises(RuntimeError, match="Armijo"):
         backtracking(lambda th: 1.0, lambda th: np.ones_like(th), np.zeros(2), max_iter=10)
+
+
+def test_backtracking_along_an_ascent_direction_raises():
+    # g = −∇J: the search direction −g = ∇J goes uphill. The old code shrank η until θ − ηg == θ
+    # in float64 and returned 0.5**59 ≈ 1.7e-18 as if it were a step.
+    with pytest.raises(LineSearchError, match="no longer changes theta"):
+        backtracking(quad_f, quad_grad, THETA, g=-quad_grad(THETA))
+    with pytest.raises(ValueError, match=r"\bd must be a descent direction"):
+        backtracking(quad_f, quad_grad, THETA, d=quad_grad(THETA))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(eta0=float("nan")), "eta0"), (dict(c=float("nan")), "c"), (dict(rho=float("inf")), "rho"),
+    (dict(max_iter=0), "max_iter"), (dict(theta=[float("nan"), 1.0]), "theta"),
+    (dict(f=lambda th: float("nan")), "f"), (dict(g=[1.0, float("inf")]), "g"),
+])
+def test_backtracking_rejects_non_finite_inputs(kwargs, name):
+    args = dict(f=quad_f, grad=quad_grad, theta=np.array([1.0, 1.0])) | kwargs
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        backtracking(**args)
 
 
 @settings(max_examples=60, deadline=None)

@@ -60,6 +60,32 @@ def test_grad_rejects_wrong_shapes():
         gdlib.beale.grad([1.0, 2.0, 3.0])
 
 
+@pytest.mark.parametrize("s", SURFACES, ids=lambda s: s.name)
+def test_value_gradient_and_hessian_reject_a_third_coordinate(s):
+    # rosenbrock.hessian([1, 1, 5]) used to drop the 5 silently
+    for method in (s.f, s.grad, s.hessian):
+        with pytest.raises(ValueError, match=r"theta must have shape \(2,\)"):
+            method([1.0, 1.0, 5.0])
+        with pytest.raises(ValueError, match="theta"):
+            method([1.0])
+
+
+def test_hessian_by_hand():
+    # Rosenbrock: f_xx = 2 − 400 y + 1200 x², f_xy = −400 x, f_yy = 200; at (−1, 2): 2 − 800 + 1200 = 402, 400.
+    np.testing.assert_array_equal(gdlib.rosenbrock.hessian([-1.0, 2.0]), [[402.0, 400.0], [400.0, 200.0]])
+    np.testing.assert_array_equal(gdlib.quadratic(3, 0.5).hessian([7.0, -2.0]), [[3.0, 0.0], [0.0, 0.5]])
+
+
+def test_quadratic_and_grid_check_their_arguments():
+    for a, b in [(0, 1), (1, -2), (float("nan"), 1), (1, float("inf"))]:
+        with pytest.raises(ValueError, match=r"\b[ab] must"):
+            gdlib.quadratic(a, b)
+    with pytest.raises(ValueError, match=r"\bn must"):
+        gdlib.beale.grid(1)
+    with pytest.raises(ValueError, match=r"\bxlim must"):
+        gdlib.beale.grid(10, xlim=(2.0, -2.0))
+
+
 # --- the driver -------------------------------------------------------------------
 
 def test_run_records_the_trajectory_and_losses():
@@ -106,8 +132,8 @@ def test_steps_to_and_distance():
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    ({"steps": -1}, "steps must be a non-negative integer"),
-    ({"steps": 2.5}, "steps must be a non-negative integer"),
+    ({"steps": -1}, "steps must be an integer >= 0"),
+    ({"steps": 2.5}, "steps must be an integer >= 0"),
     ({"tol": -1.0}, "tol must be >= 0"),
     ({"theta0": [np.nan, 0.0]}, "theta0 must be finite"),
 ])
