@@ -5,7 +5,7 @@ import importlib
 import numpy as np
 import pytest
 
-MODULES = ["gdlib", "gdlib.surfaces", "gdlib.driver", "gdlib.strategies"]
+MODULES = ["gdlib", "gdlib.surfaces", "gdlib.driver", "gdlib.strategies", "gdlib.parallel"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -340,3 +340,21 @@ def test_a_scheduled_run_does_not_depend_on_timing(cancer):
         assert np.array_equal(r.theta, runs[0].theta)
         assert np.array_equal(r.losses, runs[0].losses)
         assert np.array_equal(r.staleness, runs[0].staleness)
+
+
+def test_easgd_that_overflows_stops_as_diverged_without_nan():
+    # x' = x − η(2x + ρ(x − c)) on J = x²: with η = 1e154 the first step overflows.
+    r = par.easgd(lambda x: 2 * x, [1e200], n_workers=2, steps=5, eta=1e154, rho=1.0)
+    assert r.status == "diverged" and "step 1" in r.message
+    assert r.workers.shape == (1, 2, 1) and np.all(np.isfinite(r.workers))
+
+
+def test_easgd_names_a_gradient_function_that_returns_nan():
+    with pytest.raises(ValueError, match="grad_fn returned NaN or inf at step 1"):
+        par.easgd(lambda x: x * np.nan, [1.0], n_workers=2, steps=3)
+
+
+def test_run_delayed_stops_at_the_step_the_optimizer_refuses():
+    # GD with η = 1e300 on J = x² from x = 1e10: the first update overflows and is refused.
+    path = par.run_delayed(gdlib.GD(eta=1e300), lambda x: 2 * x, [1e10], [0, 0, 0])
+    np.testing.assert_array_equal(path, [[1e10]])
