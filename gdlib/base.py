@@ -160,15 +160,20 @@ PARAM_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 #: A step on θ of at most this many coordinates copies θ and the state first, so that an
 #: update that overflows can be undone exactly (the copy costs little next to the step).
-#: Larger θ is copied only when its norm or the gradient's is very large (see :func:`_large`).
+#: Larger θ is copied only when θ or the gradient is very large (see :func:`_large`).
 BACKUP_LIMIT = 1 << 16
 
 
-def _sum_of_squares(x):
-    """Σ x², a cheap test of x: it is finite if and only if every x is finite and small
-    enough that no square overflows (a NaN or inf anywhere makes it NaN or inf)."""
-    flat = x.reshape(-1)
-    return float(np.dot(flat, flat)) if x.dtype.kind == "f" else float(np.sum(np.square(flat)))
+def _max_abs(x):
+    """max |x| (0 for an empty x); NaN or inf if x holds a NaN or an inf.
+
+    numpy's max and min reductions are vectorized and run in the calling thread, so the
+    worker threads can share them out without waking BLAS's threads.
+    """
+    if x.size == 0:
+        return 0.0
+    hi, lo = float(np.max(x)), float(np.min(x))          # a NaN anywhere makes both NaN
+    return max(hi, -lo) if hi == hi else math.nan
 
 
 def _n_nonfinite(x):
@@ -177,12 +182,12 @@ def _n_nonfinite(x):
 
 
 def _all_finite(x):
-    return math.isfinite(_sum_of_squares(x)) or not _n_nonfinite(x)
+    return bool(np.isfinite(x).all())
 
 
 def _large(dtype):
-    """Σx² above which x counts as very large: ‖x‖ above max^(1/4), 1.2e77 in float64."""
-    return math.sqrt(np.finfo(dtype).max)
+    """|x| above which a step copies θ and its state first: max^(1/4), 1.16e77 in float64."""
+    return float(np.finfo(dtype).max) ** 0.25
 
 
 def _sqrt_max(*dtypes):
@@ -274,16 +279,18 @@ class Optimizer:
             return self._step(theta, grad_fn, t)
 
     def _step(self, theta, grad_fn, t):
+        check_int("chunk", self.chunk, 1)
+        check_int("threads", self.threads, 1)
         verify = self._verify
-        s_theta = self._check_finite(theta, "parameters", t) if verify else 0.0
+        big_theta = self._check_finite(theta, "parameters", t) if verify else 0.0
         t0, refs = self.t, {name: getattr(self, name) for name in self.state_names}
         backup, applying = None, False
         try:
             if t0 == 0:
                 self.init_state(theta)
             g = self._as_gradient(grad_fn(self.gradient_point(theta)), theta, t)
-            s_g = self._check_finite(g, "gradient", t) if verify else 0.0
-            if verify and (theta.size <= BACKUP_LIMIT or max(s_theta, s_g) > _large(theta.dtype)):
+            big_g = self._check_finite(g, "gradient", t) if verify else 0.0
+            if verify and (theta.size <= BACKUP_LIMIT or max(big_theta, big_g) > _large(theta.dtype)):
                 backup = theta.copy(), {n: np.copy(getattr(self, n)) for n in self.state_names}
             self.t, applying = t, True
             if not self._apply(theta, g, verify):
@@ -310,9 +317,7 @@ class Optimizer:
     def _apply(self, theta, g, verify=True):
         """Run ``update`` in one piece or in blocks; True if θ and the state came out finite
         (checked only if ``verify``)."""
-        check_int("threads", self.threads, 1)
-        if not self.elementwise or theta.size <= check_int("chunk", self.chunk, 1) \
-                or not theta.flags.c_contiguous:
+        if not self.elementwise or theta.size <= self.chunk or not theta.flags.c_contiguous:
             self.update(theta, g)
             return not verify or all(_all_finite(a) for a in [theta] + [getattr(self, n)
                                                                       for n in self._checked()])
@@ -339,7 +344,7 @@ class Optimizer:
                         setattr(worker, name, a[..., block])
                     worker.update(theta_flat[block], g_flat[block])
                     for a in checked:
-                        finite = finite and bool(np.isfinite(a[..., block]).all())
+                        finite = finite and _all_finite(a[..., block])
             return finite
 
         n_threads = min(self.threads, len(blocks) // 8)       # threads pay off from ~8 blocks each
@@ -380,27 +385,36 @@ class Optimizer:
                              f"but theta has shape {theta.shape}: they must match")
         return g
 
+    def _blockwise_max_abs(self, x):
+        """max |x| of a large contiguous x, its blocks shared among the worker threads."""
+        flat = x.reshape(-1)
+        blocks = [flat[lo:lo + self.chunk] for lo in range(0, flat.size, self.chunk)]
+        n_threads = min(self.threads, len(blocks) // 8)
+        if n_threads <= 1 or not x.flags.c_contiguous:
+            return _max_abs(x)
+        groups = [blocks[i::n_threads] for i in range(n_threads)]
+        parts = list(_pool(n_threads).map(lambda grp: max(map(_max_abs, grp)), groups))
+        return math.nan if any(p != p for p in parts) else max(parts)
+
     def _check_finite(self, x, what, t):
-        """Σx² of x after checking it is finite (NonFiniteError otherwise)."""
-        s = _sum_of_squares(x)
-        if math.isfinite(s):
-            return s
-        bad = _n_nonfinite(x)
-        if bad:
+        """max |x| after checking that x is finite (NonFiniteError otherwise)."""
+        s = self._blockwise_max_abs(x)
+        if not math.isfinite(s):
+            bad = _n_nonfinite(x)
             head = ("grad_fn returned a gradient with" if what == "gradient" else
                     f"theta{'0' if t == 1 else ''} must be finite, but the parameters hold")
             raise NonFiniteError(f"{head} {bad} NaN or inf coordinate(s) of {x.size} at step {t} "
                                  f"of {self!r}; nothing was changed", what, t, bad)
         if what == "gradient" and self.squares_gradient:
             limit = _sqrt_max(x.dtype, *(np.asarray(getattr(self, n)).dtype for n in self.state_names))
-            big = int(np.count_nonzero(np.abs(x) > limit))
-            if big:
+            if s > limit:
+                big = int(np.count_nonzero(np.abs(x) > limit))
                 raise NonFiniteError(
                     f"grad_fn returned a gradient whose square overflows: {big} coordinate(s) "
                     f"exceed {limit:.3g} in magnitude at step {t}, "
                     f"and {type(self).__name__} keeps a running sum of g²; nothing was changed",
                     "gradient", t, big)
-        return math.inf
+        return s
 
     def _overflow(self, theta, t, undone):
         arrays = {"theta": theta, **{n: getattr(self, n) for n in self.state_names}}
