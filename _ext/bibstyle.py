@@ -6,7 +6,9 @@
   Pairs with `bibtex_reference_style: author_year`, so {cite:p}`kingma2015adam` reads
   [Kingma and Ba, 2015] and points at the entry labelled [Kingma and Ba, 2015].
 * `$...$` inside a BibTeX field (e.g. a title "... Rate of Convergence {$O(1/k^2)$}") is
-  rendered as inline math (MathJax) instead of raw TeX.
+  rendered as inline math (MathJax) in the bibliography, and without the dollars in
+  the citations' hover tooltips. (MathJax must then be on the bibliography page too:
+  _ext/offline.py sets the html assets policy to "always".)
 
 _config.yml:
     sphinx:
@@ -25,6 +27,7 @@ from string import ascii_lowercase
 
 import docutils.nodes
 import pybtex_docutils
+from pybtex.backends.plaintext import Backend as PlaintextBackend
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
@@ -32,7 +35,9 @@ from pybtex.style.labels import BaseLabelStyle
 
 
 def _last_names(person) -> str:
-    return Text.from_latex(" ".join(person.prelast_names + person.last_names)).render_as("text")
+    return Text.from_latex(
+        " ".join(person.prelast_names + person.last_names)
+    ).render_as("text")
 
 
 def _author_year(entry) -> str:
@@ -92,6 +97,13 @@ def _format_str_with_math(self, str_: str):
 
 
 pybtex_docutils.Backend.format_str = _format_str_with_math
+
+# Hover tooltips of citations are plain text (pybtex's plaintext backend): drop the
+# dollars there, "... Rate of Convergence O(1/k^2)".
+_plain_format_str = PlaintextBackend.format_str
+PlaintextBackend.format_str = lambda self, str_: _plain_format_str(
+    self, _MATH.sub(r"\1", str_)
+)
 
 
 def setup(app):

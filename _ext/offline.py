@@ -18,7 +18,9 @@ from __future__ import annotations
 
 
 def _clean_scripts(app, pagename, templatename, context, doctree):
-    thebe_on = bool(app.config.html_theme_options.get("launch_buttons", {}).get("thebe"))
+    thebe_on = bool(
+        app.config.html_theme_options.get("launch_buttons", {}).get("thebe")
+    )
     seen, kept = set(), []
     for js in context.get("script_files", []):
         body = getattr(js, "attributes", {}).get("body", "") or ""
@@ -32,7 +34,11 @@ def _clean_scripts(app, pagename, templatename, context, doctree):
         kept.append(js)
     context["script_files"] = kept
     if not thebe_on:
-        context["css_files"] = [c for c in context.get("css_files", []) if "sphinx-thebe" not in str(getattr(c, "filename", c))]
+        context["css_files"] = [
+            c
+            for c in context.get("css_files", [])
+            if "sphinx-thebe" not in str(getattr(c, "filename", c))
+        ]
 
 
 def setup(app):

@@ -5,7 +5,7 @@ import numpy as np
 
 from .base import check_int, check_real
 
-__all__ = ["PALETTE", "STYLES", "color_for", "linestyle_for", "styles_for", "MARKERS", "contour", "plot_path", "plot_paths", "loss_curves"]
+__all__ = ["book_style", "legend_outside", "PALETTE", "STYLES", "color_for", "linestyle_for", "styles_for", "MARKERS", "contour", "plot_path", "plot_paths", "loss_curves"]
 
 #: Okabe & Ito's colour-blind-safe palette, yellow last (thin yellow lines are hard to see
 #: on white) and black left out (it marks minima).
@@ -23,6 +23,40 @@ STYLES = {
 }
 _ORDER = list(STYLES)
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def book_style(dpi=80, retina=True):
+    """Set up matplotlib the same way in every chapter.
+
+    ``dpi`` is the size of a figure on the page (``figsize`` inches × ``dpi`` CSS pixels);
+    with ``retina=True`` the inline backend draws every figure at twice that resolution and
+    tells the page its size, so figures stay sharp on high-resolution screens. Call it once,
+    in a chapter's first code cell.
+    """
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["figure.dpi"] = check_real("dpi", dpi, 0.0, low_open=True)
+    plt.rcParams["legend.frameon"] = False
+    _check_bool("retina", retina)
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:                                   # plain Python, no inline backend
+        return
+    set_matplotlib_formats("retina" if retina else "png")
+
+
+def legend_outside(ax_or_fig, where="right", **kwargs):
+    """A legend beside the plot (``where='right'``) or under it (``'below'``), never on the data."""
+    if where not in ("right", "below"):
+        raise ValueError(f"where must be 'right' or 'below', got {where!r}")
+    if where == "right":
+        kwargs.setdefault("loc", "center left")
+        kwargs.setdefault("bbox_to_anchor", (1.01, 0.5))
+    else:
+        kwargs.setdefault("loc", "upper center")
+        kwargs.setdefault("bbox_to_anchor", (0.5, -0.15))
+        kwargs.setdefault("ncols", 4)
+    return ax_or_fig.legend(**kwargs)
 
 
 # --- checks of the public arguments ------------------------------------------------------------

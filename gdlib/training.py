@@ -117,7 +117,7 @@ def check_training_inputs(optimizer, model, X, y, theta0, epochs, seed, extra=No
 
 
 def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
-          schedule=None, schedule_unit="step", test=None, progress=None, drop_last=False):
+          schedule=None, schedule_unit="step", test=None, progress=False, drop_last=False):
     """Train ``model`` on (X, y) with ``optimizer``.
 
     Parameters
@@ -146,9 +146,10 @@ def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=Non
         with η = 0.
     test : (X_test, y_test), optional
         Also record the test loss after every epoch.
-    progress : bool or None
-        Show a progress bar over epochs. None shows one only for runs long enough
-        to need it (more than two seconds).
+    progress : bool
+        Show a progress bar over epochs (off by default: whether a bar appears must not
+        depend on how fast the machine is, and in a notebook a tqdm bar is a widget whose
+        state would be saved into the executed notebook and its web page).
     drop_last : bool
         Leave out the last, smaller mini-batch of each epoch (its gradient is noisier,
         and batch statistics such as batch normalization's suffer from it).
@@ -174,8 +175,8 @@ def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=Non
             raise ValueError(f"schedule must be a callable schedule(t) returning a learning rate, got {schedule!r}")
         if "eta" not in optimizer.hyperparameters():
             raise ValueError(f"schedule sets the learning rate eta, but {type(optimizer).__name__} has none")
-    if progress is not None and not isinstance(progress, bool):
-        raise ValueError(f"progress must be True, False or None, got {progress!r}")
+    if not isinstance(progress, bool):
+        raise ValueError(f"progress must be True or False, got {progress!r}")
     rng = np.random.default_rng(seed)
     loss0 = float(model.loss(theta, X, y))
     if not np.isfinite(loss0):
@@ -186,7 +187,7 @@ def train(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=Non
         test_losses.append(model.loss(theta, *test))
     status, message, k = "finished", f"finished {epochs} epochs", 0
     bar = tqdm(range(epochs), desc=type(optimizer).__name__, leave=False,
-               disable=progress is False, delay=0 if progress else 2.0)
+               disable=not progress)
 
     def close_epoch(seen):
         finite = bool(np.all(np.isfinite(theta)))
