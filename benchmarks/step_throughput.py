@@ -15,6 +15,7 @@ gdlib/torch (below 1 means gdlib is faster). The gradient is fixed and precomput
 only the optimizer's own work is timed. Results go to stdout and, as Markdown, to
 benchmarks/results/step_throughput.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,11 @@ HERE = Path(__file__).resolve().parent
 PAIRS = {
     "GD": ({"eta": 1e-3}, "SGD", {"lr": 1e-3}),
     "Momentum": ({"eta": 1e-3, "gamma": 0.9}, "SGD", {"lr": 1e-3, "momentum": 0.9}),
-    "NAG": ({"eta": 1e-3, "gamma": 0.9}, "SGD", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}),
+    "NAG": (
+        {"eta": 1e-3, "gamma": 0.9},
+        "SGD",
+        {"lr": 1e-3, "momentum": 0.9, "nesterov": True},
+    ),
     "Adagrad": ({}, "Adagrad", {"lr": 0.01}),
     "Adadelta": ({}, "Adadelta", {"lr": 1.0, "rho": 0.9}),
     "RMSprop": ({}, "RMSprop", {"lr": 1e-3, "alpha": 0.9}),
@@ -80,10 +85,10 @@ def time_gdlib(name, n, dtype, reps):
     theta = rng.standard_normal(n).astype(dtype)
     g = (0.01 * rng.standard_normal(n)).astype(dtype)
     grad = lambda th: g  # noqa: E731 - a fixed gradient: only the optimizer's work is timed
-    opt.step(theta, grad)                      # allocate the state
+    opt.step(theta, grad)  # allocate the state
 
     def unchecked():
-        opt._verify = False                    # the same step without its finiteness checks
+        opt._verify = False  # the same step without its finiteness checks
         try:
             opt.step(theta, grad)
         finally:
@@ -94,8 +99,11 @@ def time_gdlib(name, n, dtype, reps):
     for _ in range(reps):
         checked_times.append(median_time(lambda: opt.step(theta, grad), 1))
         unchecked_times.append(median_time(unchecked, 1))
-    return (statistics.median(checked_times), statistics.median(unchecked_times),
-            min_bytes(opt, theta))
+    return (
+        statistics.median(checked_times),
+        statistics.median(unchecked_times),
+        min_bytes(opt, theta),
+    )
 
 
 def time_torch(torch, name, n, dtype, reps, mode):
@@ -104,18 +112,22 @@ def time_torch(torch, name, n, dtype, reps, mode):
         return None
     tdtype = torch.float64 if dtype == np.float64 else torch.float32
     p = torch.zeros(n, dtype=tdtype, requires_grad=True)
-    p.grad = 0.01 * torch.randn(n, dtype=tdtype, generator=torch.Generator().manual_seed(0))
+    p.grad = 0.01 * torch.randn(
+        n, dtype=tdtype, generator=torch.Generator().manual_seed(0)
+    )
     kwargs[mode] = True
     try:
         opt = getattr(torch.optim, cls_name)([p], **kwargs)
         opt.step()
     except (RuntimeError, TypeError, ValueError):
-        return None                            # this torch build has no such path
+        return None  # this torch build has no such path
     return median_time(opt.step, reps)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", nargs="+", type=float, default=[1e4, 1e5, 1e6, 1e7])
     ap.add_argument("--dtypes", nargs="+", default=["float64", "float32"])
     ap.add_argument("--reps", type=int, default=7)
@@ -131,7 +143,11 @@ def main(argv=None):
         "# One optimizer step: gdlib vs the memory bandwidth and torch.optim",
         "",
         f"Machine: {platform.processor() or platform.machine()}, numpy {np.__version__}"
-        + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ", torch not installed")
+        + (
+            f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
+            if torch
+            else ", torch not installed"
+        )
         + f". Median of {args.reps} steps. `min bytes` = read θ, g and the state once, write θ and the state once; "
         "`checks %` = extra time of the checked step over the same step unchecked; "
         "`% copy bw` = that traffic per second as a fraction of numpy's measured copy bandwidth; "
@@ -149,11 +165,17 @@ def main(argv=None):
                 t, t_bare, nbytes = time_gdlib(name, n, dtype, args.reps)
                 ratios = []
                 for mode in ("foreach", "fused"):
-                    tt = time_torch(torch, name, n, dtype, args.reps, mode) if torch else None
+                    tt = (
+                        time_torch(torch, name, n, dtype, args.reps, mode)
+                        if torch
+                        else None
+                    )
                     ratios.append("–" if tt is None else f"{t / tt:.2f}")
-                row = (f"| {name} | {dtype_name} | {n:.0e} | {t * 1e3:.3f} | {100 * (t / t_bare - 1):+.0f} | "
-                       f"{nbytes / 1e6:.1f} | "
-                       f"{nbytes / t / 1e9:.1f} | {100 * nbytes / t / bw:.0f} | {ratios[0]} | {ratios[1]} |")
+                row = (
+                    f"| {name} | {dtype_name} | {n:.0e} | {t * 1e3:.3f} | {100 * (t / t_bare - 1):+.0f} | "
+                    f"{nbytes / 1e6:.1f} | "
+                    f"{nbytes / t / 1e9:.1f} | {100 * nbytes / t / bw:.0f} | {ratios[0]} | {ratios[1]} |"
+                )
                 print(row, flush=True)
                 lines.append(row)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ Run from the repository root::
     python benchmarks/suite.py            # the full grid (a few minutes on one core)
     python benchmarks/suite.py --quick    # a smoke test: two problems, three methods
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,12 @@ EVAL_SEEDS = (100, 101, 102, 103, 104)
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke test on a small subset")
-    parser.add_argument("--out", default=str(RESULTS / "full"), help="output path without suffix")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke test on a small subset"
+    )
+    parser.add_argument(
+        "--out", default=str(RESULTS / "full"), help="output path without suffix"
+    )
     args = parser.parse_args(argv)
 
     grid = gdlib.log_grid(**GRID)
@@ -48,20 +53,30 @@ def main(argv=None):
         tune_seeds, eval_seeds = TUNE_SEEDS, EVAL_SEEDS
 
     start = time.perf_counter()
-    rows, details = B.benchmark(problem_set, method_set, grid, tune_seeds, eval_seeds,
-                                progress=lambda msg: print(msg, flush=True))
+    rows, details = B.benchmark(
+        problem_set,
+        method_set,
+        grid,
+        tune_seeds,
+        eval_seeds,
+        progress=lambda msg: print(msg, flush=True),
+    )
     elapsed = time.perf_counter() - start
 
-    header = (f"# Optimizer benchmark (gdlib {gdlib.__version__})\n\n"
-              f"Learning rate tuned on log_grid({GRID['low']:g}, {GRID['high']:g}, "
-              f"{GRID['per_decade']}) ({len(grid)} values) on tuning seeds {list(tune_seeds)}; "
-              f"mean ± std over evaluation seeds {list(eval_seeds)}. "
-              f"{len(problem_set)} problems × {len(method_set)} methods in {elapsed:.0f} s "
-              f"(Python {platform.python_version()}, numpy {np.__version__}, one BLAS thread). "
-              "`gap` is final loss − f_min (for the MLP, the final loss itself); `steps_to_target` "
-              "averages the seeds that reached the target; `wall_ms` times the updates only.")
+    header = (
+        f"# Optimizer benchmark (gdlib {gdlib.__version__})\n\n"
+        f"Learning rate tuned on log_grid({GRID['low']:g}, {GRID['high']:g}, "
+        f"{GRID['per_decade']}) ({len(grid)} values) on tuning seeds {list(tune_seeds)}; "
+        f"mean ± std over evaluation seeds {list(eval_seeds)}. "
+        f"{len(problem_set)} problems × {len(method_set)} methods in {elapsed:.0f} s "
+        f"(Python {platform.python_version()}, numpy {np.__version__}, one BLAS thread). "
+        "`gap` is final loss − f_min (for the MLP, the final loss itself); `steps_to_target` "
+        "averages the seeds that reached the target; `wall_ms` times the updates only."
+    )
     csv_path, md_path = B.write_table(rows, args.out, header=header)
-    with open(Path(args.out).with_name(Path(args.out).name + "_tuning.csv"), "w", newline="") as f:
+    with open(
+        Path(args.out).with_name(Path(args.out).name + "_tuning.csv"), "w", newline=""
+    ) as f:
         writer = csv.writer(f)
         writer.writerow(["problem", "method", "eta", "mean_score"])
         for (pname, mname), d in details.items():

@@ -1,4 +1,5 @@
 """Exponentially weighted averages, the building block of momentum, RMSprop and Adam."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +14,9 @@ def _check_beta(beta):
     try:
         value = check_real("beta", beta, 0.0)
     except ValueError:
-        raise ValueError(f"beta must be a real number in [0, 1), got {beta!r}") from None
+        raise ValueError(
+            f"beta must be a real number in [0, 1), got {beta!r}"
+        ) from None
     if value >= 1.0:
         raise ValueError(f"beta must be a real number in [0, 1), got {beta!r}")
     return value
@@ -33,15 +36,21 @@ def ewa(x, beta, bias_correction=False):
     """
     beta = _check_beta(beta)
     if not isinstance(bias_correction, (bool, np.bool_)):
-        raise ValueError(f"bias_correction must be True or False, got {bias_correction!r}")
+        raise ValueError(
+            f"bias_correction must be True or False, got {bias_correction!r}"
+        )
     try:
         x = np.array(x, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"x must be an array of real numbers, got {x!r}") from None
     if x.ndim == 0:
-        raise ValueError(f"x must be a sequence (at least one axis, averaged along the first), got {x!r}")
+        raise ValueError(
+            f"x must be a sequence (at least one axis, averaged along the first), got {x!r}"
+        )
     if not np.all(np.isfinite(x)):
-        first = int(np.flatnonzero(~np.all(np.isfinite(x.reshape(len(x), -1)), axis=1))[0])
+        first = int(
+            np.flatnonzero(~np.all(np.isfinite(x.reshape(len(x), -1)), axis=1))[0]
+        )
         raise ValueError(f"x must be finite, but x[{first}] contains NaN or inf")
     out = np.empty_like(x)
     if len(x) == 0:
@@ -50,8 +59,12 @@ def ewa(x, beta, bias_correction=False):
     for t, xt in enumerate(x, start=1):
         v = beta * v + (1 - beta) * xt
         out[t - 1] = v / (1 - beta**t) if bias_correction else v
-    if not np.all(np.isfinite(out)):       # a convex combination of finite numbers; only near the float max
-        raise ValueError("x is too close to the largest float64 for its average to be finite: rescale x")
+    if not np.all(
+        np.isfinite(out)
+    ):  # a convex combination of finite numbers; only near the float max
+        raise ValueError(
+            "x is too close to the largest float64 for its average to be finite: rescale x"
+        )
     return out
 
 

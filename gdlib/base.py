@@ -17,6 +17,7 @@ place** (no copy of the parameters per step) and returns it. Pass
 ``theta.copy()`` if you want to keep the old value, or use
 :func:`gdlib.run`, which records the whole trajectory for you.
 """
+
 from __future__ import annotations
 
 import copy
@@ -72,8 +73,12 @@ class Hyper:
         return f"{left}{self.low:g}, {self.high:g}{right}"
 
     def __set__(self, obj, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ValueError(f"{self.name} must be a real number in {self.allowed()}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(
+            value, (int, float, np.integer, np.floating)
+        ):
+            raise ValueError(
+                f"{self.name} must be a real number in {self.allowed()}, got {value!r}"
+            )
         value = float(value)
         below = value <= self.low if self.low_open else value < self.low
         above = value >= self.high if self.high_open else value > self.high
@@ -84,17 +89,26 @@ class Hyper:
 
 def check_real(name, value, low=None, low_open=False):
     """``value`` as a float, or a ValueError naming ``name``: finite, and ≥ ``low`` (> if ``low_open``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+    ):
         raise ValueError(f"{name} must be a finite real number, got {value!r}")
     if low is not None and (value <= low if low_open else value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g}, got {value!r}")
+        raise ValueError(
+            f"{name} must be {'>' if low_open else '>='} {low:g}, got {value!r}"
+        )
     return float(value)
 
 
 def check_int(name, value, low):
     """``value`` as an int, or a ValueError naming ``name``: an integer ≥ ``low``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < low
+    ):
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
 
@@ -127,8 +141,12 @@ def divide(num, den):
     numerator is then 0 too: that coordinate should not move, and plain division
     would turn it into 0/0 = NaN.
     """
-    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape, np.result_type(num, den)),
-                     where=den != 0)
+    return np.divide(
+        num,
+        den,
+        out=np.zeros(np.broadcast(num, den).shape, np.result_type(num, den)),
+        where=den != 0,
+    )
 
 
 #: The worker-thread pools of large element-wise updates, one per thread count.
@@ -139,7 +157,9 @@ def _pool(n_threads):
     """A shared pool of ``n_threads`` worker threads for large element-wise updates."""
     pool = _POOLS.get(n_threads)
     if pool is None:
-        pool = _POOLS[n_threads] = ThreadPoolExecutor(n_threads, thread_name_prefix="gdlib")
+        pool = _POOLS[n_threads] = ThreadPoolExecutor(
+            n_threads, thread_name_prefix="gdlib"
+        )
     return pool
 
 
@@ -172,7 +192,7 @@ def _max_abs(x):
     """
     if x.size == 0:
         return 0.0
-    hi, lo = float(np.max(x)), float(np.min(x))          # a NaN anywhere makes both NaN
+    hi, lo = float(np.max(x)), float(np.min(x))  # a NaN anywhere makes both NaN
     return max(hi, -lo) if hi == hi else math.nan
 
 
@@ -240,9 +260,9 @@ class Optimizer:
     #: m_t and v_t is a convex combination of finite numbers and cannot overflow, and a
     #: velocity that overflows takes θ with it.
     unbounded_state: tuple[str, ...] | None = None
-    _broken: str | None = None          # why the optimizer must be reset() before its next step
-    _shape: tuple | None = None         # the shape of θ the state was built for
-    _verify: bool = True                # False skips every finiteness check: for benchmarks only
+    _broken: str | None = None  # why the optimizer must be reset() before its next step
+    _shape: tuple | None = None  # the shape of θ the state was built for
+    _verify: bool = True  # False skips every finiteness check: for benchmarks only
     chunk: int = 1 << 16
     threads: int = min(4, os.cpu_count() or 1)
 
@@ -268,14 +288,20 @@ class Optimizer:
     def step(self, theta, grad_fn):
         """Apply one update to ``theta`` (in place) and return it; all or nothing."""
         if self._broken:
-            raise RuntimeError(f"{self!r} cannot step: {self._broken}; call reset() first")
+            raise RuntimeError(
+                f"{self!r} cannot step: {self._broken}; call reset() first"
+            )
         theta = self._as_params(theta)
         t = self.t + 1
         if self.t > 0 and theta.shape != self._shape:
-            raise ValueError(f"theta has shape {theta.shape}, but the state of {type(self).__name__} "
-                             f"was built for shape {self._shape}: call reset() before stepping "
-                             "parameters of another shape")
-        with np.errstate(over="ignore", invalid="ignore"):     # overflow is reported, not warned
+            raise ValueError(
+                f"theta has shape {theta.shape}, but the state of {type(self).__name__} "
+                f"was built for shape {self._shape}: call reset() before stepping "
+                "parameters of another shape"
+            )
+        with np.errstate(
+            over="ignore", invalid="ignore"
+        ):  # overflow is reported, not warned
             return self._step(theta, grad_fn, t)
 
     def _step(self, theta, grad_fn, t):
@@ -290,8 +316,14 @@ class Optimizer:
                 self.init_state(theta)
             g = self._as_gradient(grad_fn(self.gradient_point(theta)), theta, t)
             big_g = self._check_finite(g, "gradient", t) if verify else 0.0
-            if verify and (theta.size <= BACKUP_LIMIT or max(big_theta, big_g) > _large(theta.dtype)):
-                backup = theta.copy(), {n: np.copy(getattr(self, n)) for n in self.state_names}
+            if verify and (
+                theta.size <= BACKUP_LIMIT
+                or max(big_theta, big_g) > _large(theta.dtype)
+            ):
+                backup = (
+                    theta.copy(),
+                    {n: np.copy(getattr(self, n)) for n in self.state_names},
+                )
             self.t, applying = t, True
             if not self._apply(theta, g, verify):
                 raise self._overflow(theta, t, undone=backup is not None)
@@ -317,10 +349,16 @@ class Optimizer:
     def _apply(self, theta, g, verify=True):
         """Run ``update`` in one piece or in blocks; True if θ and the state came out finite
         (checked only if ``verify``)."""
-        if not self.elementwise or theta.size <= self.chunk or not theta.flags.c_contiguous:
+        if (
+            not self.elementwise
+            or theta.size <= self.chunk
+            or not theta.flags.c_contiguous
+        ):
             self.update(theta, g)
-            return not verify or all(_all_finite(a) for a in [theta] + [getattr(self, n)
-                                                                      for n in self._checked()])
+            return not verify or all(
+                _all_finite(a)
+                for a in [theta] + [getattr(self, n) for n in self._checked()]
+            )
         return self._update_in_chunks(theta, g, verify)
 
     def _update_in_chunks(self, theta, g, verify=True):
@@ -330,11 +368,17 @@ class Optimizer:
         views of its blocks, so the update code runs unchanged and ``self`` is untouched.
         Returns True if every block of θ and of the state came out finite.
         """
-        flat = {name: (a := getattr(self, name)).reshape(a.shape[: a.ndim - theta.ndim] + (-1,))
-                for name in self.state_names}
+        flat = {
+            name: (a := getattr(self, name)).reshape(
+                a.shape[: a.ndim - theta.ndim] + (-1,)
+            )
+            for name in self.state_names
+        }
         theta_flat, g_flat = theta.reshape(-1), np.ascontiguousarray(g).reshape(-1)
         blocks = [slice(lo, lo + self.chunk) for lo in range(0, theta.size, self.chunk)]
-        checked = [theta_flat] + [flat[name] for name in self._checked()] if verify else []
+        checked = (
+            [theta_flat] + [flat[name] for name in self._checked()] if verify else []
+        )
 
         def work(my_blocks):
             worker, finite = copy.copy(self), True
@@ -347,15 +391,23 @@ class Optimizer:
                         finite = finite and _all_finite(a[..., block])
             return finite
 
-        n_threads = min(self.threads, len(blocks) // 8)       # threads pay off from ~8 blocks each
+        n_threads = min(
+            self.threads, len(blocks) // 8
+        )  # threads pay off from ~8 blocks each
         if n_threads <= 1:
             return work(blocks)
         groups = np.array_split(np.arange(len(blocks)), n_threads)
-        return all(list(_pool(n_threads).map(work, [[blocks[i] for i in grp] for grp in groups])))
+        return all(
+            list(
+                _pool(n_threads).map(work, [[blocks[i] for i in grp] for grp in groups])
+            )
+        )
 
     def _checked(self):
         """The state arrays checked for overflow after an update (all unless declared)."""
-        return self.state_names if self.unbounded_state is None else self.unbounded_state
+        return (
+            self.state_names if self.unbounded_state is None else self.unbounded_state
+        )
 
     def _as_params(self, theta):
         """θ as the array to update in place: a writeable float64/float32 ndarray."""
@@ -363,32 +415,41 @@ class Optimizer:
             if theta.dtype not in PARAM_DTYPES:
                 raise ValueError(
                     f"theta must be a float64 or float32 array (step updates it in place, in its "
-                    f"own precision), got dtype {theta.dtype}; pass theta.astype(np.float64)")
+                    f"own precision), got dtype {theta.dtype}; pass theta.astype(np.float64)"
+                )
             if not theta.flags.writeable:
-                raise ValueError("theta is read-only, but step updates it in place: pass a "
-                                 "writeable array (e.g. theta.copy())")
+                raise ValueError(
+                    "theta is read-only, but step updates it in place: pass a "
+                    "writeable array (e.g. theta.copy())"
+                )
             return theta
         array = np.asarray(theta)
         if array.dtype.kind not in "biuf":
-            raise ValueError(f"theta must hold real numbers, got {array.dtype} from {type(theta).__name__}")
+            raise ValueError(
+                f"theta must hold real numbers, got {array.dtype} from {type(theta).__name__}"
+            )
         return np.array(array, dtype=np.float64)
 
     @staticmethod
     def _as_gradient(g, theta, t):
         g = np.asarray(g)
         if g.dtype.kind not in "biuf":
-            raise ValueError(f"grad_fn must return real numbers, got dtype {g.dtype} at step {t}")
+            raise ValueError(
+                f"grad_fn must return real numbers, got dtype {g.dtype} at step {t}"
+            )
         if g.dtype.kind != "f":
             g = g.astype(np.float64)
         if g.shape != theta.shape:
-            raise ValueError(f"grad_fn returned a gradient of shape {g.shape}, "
-                             f"but theta has shape {theta.shape}: they must match")
+            raise ValueError(
+                f"grad_fn returned a gradient of shape {g.shape}, "
+                f"but theta has shape {theta.shape}: they must match"
+            )
         return g
 
     def _blockwise_max_abs(self, x):
         """max |x| of a large contiguous x, its blocks shared among the worker threads."""
         flat = x.reshape(-1)
-        blocks = [flat[lo:lo + self.chunk] for lo in range(0, flat.size, self.chunk)]
+        blocks = [flat[lo : lo + self.chunk] for lo in range(0, flat.size, self.chunk)]
         n_threads = min(self.threads, len(blocks) // 8)
         if n_threads <= 1 or not x.flags.c_contiguous:
             return _max_abs(x)
@@ -401,36 +462,63 @@ class Optimizer:
         s = self._blockwise_max_abs(x)
         if not math.isfinite(s):
             bad = _n_nonfinite(x)
-            head = ("grad_fn returned a gradient with" if what == "gradient" else
-                    f"theta{'0' if t == 1 else ''} must be finite, but the parameters hold")
-            raise NonFiniteError(f"{head} {bad} NaN or inf coordinate(s) of {x.size} at step {t} "
-                                 f"of {self!r}; nothing was changed", what, t, bad)
+            head = (
+                "grad_fn returned a gradient with"
+                if what == "gradient"
+                else f"theta{'0' if t == 1 else ''} must be finite, but the parameters hold"
+            )
+            raise NonFiniteError(
+                f"{head} {bad} NaN or inf coordinate(s) of {x.size} at step {t} "
+                f"of {self!r}; nothing was changed",
+                what,
+                t,
+                bad,
+            )
         if what == "gradient" and self.squares_gradient:
-            limit = _sqrt_max(x.dtype, *(np.asarray(getattr(self, n)).dtype for n in self.state_names))
+            limit = _sqrt_max(
+                x.dtype, *(np.asarray(getattr(self, n)).dtype for n in self.state_names)
+            )
             if s > limit:
                 big = int(np.count_nonzero(np.abs(x) > limit))
                 raise NonFiniteError(
                     f"grad_fn returned a gradient whose square overflows: {big} coordinate(s) "
                     f"exceed {limit:.3g} in magnitude at step {t}, "
                     f"and {type(self).__name__} keeps a running sum of g²; nothing was changed",
-                    "gradient", t, big)
+                    "gradient",
+                    t,
+                    big,
+                )
         return s
 
     def _overflow(self, theta, t, undone):
         arrays = {"theta": theta, **{n: getattr(self, n) for n in self.state_names}}
-        where = ", ".join(f"{n} ({_n_nonfinite(a)})" for n, a in arrays.items() if _n_nonfinite(a))
+        where = ", ".join(
+            f"{n} ({_n_nonfinite(a)})" for n, a in arrays.items() if _n_nonfinite(a)
+        )
         if undone:
-            return NonFiniteError(f"the update of step {t} of {self!r} overflowed to inf/NaN in "
-                                  f"{where} from finite inputs; it was undone", "update", t,
-                                  _n_nonfinite(theta))
+            return NonFiniteError(
+                f"the update of step {t} of {self!r} overflowed to inf/NaN in "
+                f"{where} from finite inputs; it was undone",
+                "update",
+                t,
+                _n_nonfinite(theta),
+            )
         self._broken = f"the update of step {t} overflowed in {where}"
-        return NonFiniteError(f"the update of step {t} of {self!r} overflowed to inf/NaN in {where} "
-                              "from finite inputs, and could not be undone: call reset()", "update", t,
-                              _n_nonfinite(theta))
+        return NonFiniteError(
+            f"the update of step {t} of {self!r} overflowed to inf/NaN in {where} "
+            "from finite inputs, and could not be undone: call reset()",
+            "update",
+            t,
+            _n_nonfinite(theta),
+        )
 
     def hyperparameters(self) -> dict:
         """The hyperparameters as a dict, e.g. ``{'eta': 0.01, 'gamma': 0.9}``."""
-        return {k: v for k, v in vars(self).items() if isinstance(getattr(type(self), k, None), Hyper)}
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if isinstance(getattr(type(self), k, None), Hyper)
+        }
 
     def __repr__(self):
         args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameters().items())

@@ -19,14 +19,15 @@ The protocol, in one place:
 :func:`benchmark` does both for every (problem, method) pair and returns one
 row per pair; :func:`write_table` saves the rows as CSV and Markdown.
 """
+
 from __future__ import annotations
 
 import contextlib
 import csv
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -35,11 +36,25 @@ from .base import check_int, check_real
 from .data import load_breast_cancer, load_digits, make_sparse_features
 from .mlp import MLP
 from .models import LinearRegression, LogisticRegression
-from .schedules import log_grid, time_based_decay
+from .schedules import time_based_decay
 from .surfaces import beale, ravine, rosenbrock, saddle
 
-__all__ = ["Problem", "Method", "RunRecord", "TuneResult", "methods", "problems", "run_problem",
-           "tune", "evaluate", "benchmark", "write_table", "read_table", "markdown_table", "COLUMNS"]
+__all__ = [
+    "Problem",
+    "Method",
+    "RunRecord",
+    "TuneResult",
+    "methods",
+    "problems",
+    "run_problem",
+    "tune",
+    "evaluate",
+    "benchmark",
+    "write_table",
+    "read_table",
+    "markdown_table",
+    "COLUMNS",
+]
 
 
 @dataclass
@@ -75,27 +90,40 @@ class Problem:
             raise ValueError(f"name must be a string, got {self.name!r}")
         for attr in ("loss", "theta0"):
             if not callable(getattr(self, attr)):
-                raise ValueError(f"{attr} must be callable, got {getattr(self, attr)!r}")
+                raise ValueError(
+                    f"{attr} must be callable, got {getattr(self, attr)!r}"
+                )
         if (self.grad is None) == (self.batch_grad is None):
             raise ValueError("a Problem needs exactly one of grad and batch_grad")
         for attr in ("grad", "batch_grad"):
             if getattr(self, attr) is not None and not callable(getattr(self, attr)):
-                raise ValueError(f"{attr} must be callable, got {getattr(self, attr)!r}")
+                raise ValueError(
+                    f"{attr} must be callable, got {getattr(self, attr)!r}"
+                )
         self.steps = check_int("steps", self.steps, 1)
         self.target = _finite("target", self.target)
         if self.f_min is not None:
             self.f_min = _finite("f_min", self.f_min)
         self.eval_every = check_int("eval_every", self.eval_every, 1)
         if self.criterion not in ("final_loss", "steps"):
-            raise ValueError(f"criterion must be 'final_loss' or 'steps', got {self.criterion!r}")
+            raise ValueError(
+                f"criterion must be 'final_loss' or 'steps', got {self.criterion!r}"
+            )
         if not isinstance(self.stop_at_target, (bool, np.bool_)):
-            raise ValueError(f"stop_at_target must be True or False, got {self.stop_at_target!r}")
+            raise ValueError(
+                f"stop_at_target must be True or False, got {self.stop_at_target!r}"
+            )
         if self.batch_grad is not None:
             self.n = check_int("n", self.n, 1)
-            if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) \
-                    or not 1 <= self.batch_size <= self.n:
-                raise ValueError(f"batch_size must be an integer in [1, n={self.n}] for a data problem, "
-                                 f"got {self.batch_size!r}")
+            if (
+                isinstance(self.batch_size, bool)
+                or not isinstance(self.batch_size, (int, np.integer))
+                or not 1 <= self.batch_size <= self.n
+            ):
+                raise ValueError(
+                    f"batch_size must be an integer in [1, n={self.n}] for a data problem, "
+                    f"got {self.batch_size!r}"
+                )
 
     @property
     def stochastic(self):
@@ -120,10 +148,14 @@ class Method:
         if not isinstance(self.name, str):
             raise ValueError(f"name must be a string, got {self.name!r}")
         if not callable(self.make):
-            raise ValueError(f"make must be callable (eta -> optimizer), got {self.make!r}")
+            raise ValueError(
+                f"make must be callable (eta -> optimizer), got {self.make!r}"
+            )
         if self.schedule is not None and not callable(self.schedule):
-            raise ValueError(f"schedule must be None or callable (eta, steps) -> (t -> eta_t), "
-                             f"got {self.schedule!r}")
+            raise ValueError(
+                f"schedule must be None or callable (eta, steps) -> (t -> eta_t), "
+                f"got {self.schedule!r}"
+            )
 
 
 @dataclass
@@ -165,11 +197,15 @@ def _finite(name, value):
 def _names(name, names, known):
     """``names`` as a list of known strings (a single string is a mistake), else a ValueError."""
     if isinstance(names, str) or not hasattr(names, "__iter__"):
-        raise ValueError(f"{name} must be a list of names, e.g. [{next(iter(known))!r}], got {names!r}")
+        raise ValueError(
+            f"{name} must be a list of names, e.g. [{next(iter(known))!r}], got {names!r}"
+        )
     names = list(names)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"{name} has unknown entries {unknown}; choose from {list(known)}")
+        raise ValueError(
+            f"{name} has unknown entries {unknown}; choose from {list(known)}"
+        )
     return names
 
 
@@ -182,9 +218,13 @@ def _check_grid(grid):
     try:
         arr = np.array(grid, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"grid must be a non-empty 1-D sequence of learning rates, got {grid!r}") from None
+        raise ValueError(
+            f"grid must be a non-empty 1-D sequence of learning rates, got {grid!r}"
+        ) from None
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"grid must be a non-empty 1-D sequence of learning rates, got {grid!r}")
+        raise ValueError(
+            f"grid must be a non-empty 1-D sequence of learning rates, got {grid!r}"
+        )
     if not np.all(np.isfinite(arr) & (arr > 0)):
         raise ValueError(f"grid must hold finite learning rates > 0, got {grid!r}")
     return arr
@@ -193,10 +233,14 @@ def _check_grid(grid):
 def _check_seeds(name, seeds):
     """A non-empty sequence of integer seeds >= 0, as a tuple of ints."""
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise ValueError(f"{name} must be a non-empty sequence of integer seeds >= 0, got {seeds!r}")
+        raise ValueError(
+            f"{name} must be a non-empty sequence of integer seeds >= 0, got {seeds!r}"
+        )
     seeds = tuple(seeds)
     if not seeds:
-        raise ValueError(f"{name} must be a non-empty sequence of integer seeds >= 0, got an empty one")
+        raise ValueError(
+            f"{name} must be a non-empty sequence of integer seeds >= 0, got an empty one"
+        )
     for s in seeds:
         check_int(f"every seed in {name}", s, 0)
     return seeds
@@ -204,9 +248,13 @@ def _check_seeds(name, seeds):
 
 def _check_types(method, problem):
     if not isinstance(method, Method):
-        raise ValueError(f"method must be a benchmark Method (see methods()), got {method!r}")
+        raise ValueError(
+            f"method must be a benchmark Method (see methods()), got {method!r}"
+        )
     if not isinstance(problem, Problem):
-        raise ValueError(f"problem must be a benchmark Problem (see problems()), got {problem!r}")
+        raise ValueError(
+            f"problem must be a benchmark Problem (see problems()), got {problem!r}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,13 +274,20 @@ def methods(names=None, schedules=True):
     """
     table = {
         "GD": Method("GD", lambda eta: _opt.GD(eta=eta)),
-        "SGD+1/t": Method("SGD+1/t", lambda eta: _opt.GD(eta=eta), _one_over_t,
-                          "plain (stochastic) gradient descent, eta_t = eta/(1 + 9t/steps)"),
+        "SGD+1/t": Method(
+            "SGD+1/t",
+            lambda eta: _opt.GD(eta=eta),
+            _one_over_t,
+            "plain (stochastic) gradient descent, eta_t = eta/(1 + 9t/steps)",
+        ),
         "Momentum": Method("Momentum", lambda eta: _opt.Momentum(eta=eta, gamma=0.9)),
         "NAG": Method("NAG", lambda eta: _opt.NAG(eta=eta, gamma=0.9)),
         "Adagrad": Method("Adagrad", lambda eta: _opt.Adagrad(eta=eta)),
-        "Adadelta": Method("Adadelta", lambda eta: _opt.Adadelta(gamma=0.95, eps=eta**2),
-                           note="no learning rate: the grid value eta sets eps = eta**2"),
+        "Adadelta": Method(
+            "Adadelta",
+            lambda eta: _opt.Adadelta(gamma=0.95, eps=eta**2),
+            note="no learning rate: the grid value eta sets eps = eta**2",
+        ),
         "RMSprop": Method("RMSprop", lambda eta: _opt.RMSprop(eta=eta, gamma=0.9)),
         "Adam": Method("Adam", lambda eta: _opt.Adam(eta=eta)),
         "AdaMax": Method("AdaMax", lambda eta: _opt.AdaMax(eta=eta)),
@@ -256,21 +311,44 @@ def methods(names=None, schedules=True):
 # --------------------------------------------------------------------------------------------
 def _surface_problem(surface, name, start, spread, steps, target, **kw):
     start, spread = np.asarray(start, dtype=float), np.asarray(spread, dtype=float)
-    return Problem(name=name, loss=surface.f, grad=surface.grad,
-                   theta0=lambda rng: start + spread * rng.uniform(-1.0, 1.0, size=2),
-                   steps=steps, target=target, f_min=surface.f_min, **kw)
+    return Problem(
+        name=name,
+        loss=surface.f,
+        grad=surface.grad,
+        theta0=lambda rng: start + spread * rng.uniform(-1.0, 1.0, size=2),
+        steps=steps,
+        target=target,
+        f_min=surface.f_min,
+        **kw,
+    )
 
 
 def _saddle_start(rng):
     """θ0 = (1 ± 0.1, ±10^u) with u uniform in [−4, −2]: just off the saddle's stable direction."""
-    return np.array([1.0 + 0.1 * rng.uniform(-1, 1), rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-4, -2)])
+    return np.array(
+        [
+            1.0 + 0.1 * rng.uniform(-1, 1),
+            rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-4, -2),
+        ]
+    )
 
 
-def _data_problem(name, model, X, y, steps, batch_size, target, f_min, init, eval_every, description):
-    return Problem(name=name, loss=lambda th: model.loss(th, X, y), theta0=init,
-                   batch_grad=lambda th, rows: model.grad(th, X[rows], y[rows]), n=len(y),
-                   batch_size=batch_size, steps=steps, target=target, f_min=f_min,
-                   eval_every=eval_every, description=description)
+def _data_problem(
+    name, model, X, y, steps, batch_size, target, f_min, init, eval_every, description
+):
+    return Problem(
+        name=name,
+        loss=lambda th: model.loss(th, X, y),
+        theta0=init,
+        batch_grad=lambda th, rows: model.grad(th, X[rows], y[rows]),
+        n=len(y),
+        batch_size=batch_size,
+        steps=steps,
+        target=target,
+        f_min=f_min,
+        eval_every=eval_every,
+        description=description,
+    )
 
 
 def _logistic_min(model, X, y, iterations=50):
@@ -311,38 +389,101 @@ def problems(names=None, scale=1.0):
 
     def make(name):
         if name == "ravine":
-            return _surface_problem(ravine, name, (-8.0, 2.0), (1.0, 0.5), budget(300), 1e-6,
-                                    description="½(x² + 50y²), condition number 50")
+            return _surface_problem(
+                ravine,
+                name,
+                (-8.0, 2.0),
+                (1.0, 0.5),
+                budget(300),
+                1e-6,
+                description="½(x² + 50y²), condition number 50",
+            )
         if name == "rosenbrock":
-            return _surface_problem(rosenbrock, name, (-1.2, 1.0), (0.2, 0.2), budget(1000), 1e-4,
-                                    description="Rosenbrock's curved valley")
+            return _surface_problem(
+                rosenbrock,
+                name,
+                (-1.2, 1.0),
+                (0.2, 0.2),
+                budget(1000),
+                1e-4,
+                description="Rosenbrock's curved valley",
+            )
         if name == "beale":
-            return _surface_problem(beale, name, (1.5, 0.75), (0.25, 0.25), budget(500), 1e-6,
-                                    description="Beale's function")
+            return _surface_problem(
+                beale,
+                name,
+                (1.5, 0.75),
+                (0.25, 0.25),
+                budget(500),
+                1e-6,
+                description="Beale's function",
+            )
         if name == "saddle":
-            return Problem(name=name, loss=saddle.f, grad=saddle.grad, theta0=_saddle_start,
-                           steps=budget(200), target=-1.0, criterion="steps", stop_at_target=True,
-                           description="x² − y² from just off the ridge; score: steps until f ≤ −1")
+            return Problem(
+                name=name,
+                loss=saddle.f,
+                grad=saddle.grad,
+                theta0=_saddle_start,
+                steps=budget(200),
+                target=-1.0,
+                criterion="steps",
+                stop_at_target=True,
+                description="x² − y² from just off the ridge; score: steps until f ≤ −1",
+            )
         if name == "logistic":
             d = load_breast_cancer()
             model = LogisticRegression(l2=1e-3)
             f_min = _logistic_min(model, d.X_train, d.y_train)
-            return _data_problem(name, model, d.X_train, d.y_train, budget(400), 32, f_min + 2e-3, f_min,
-                                 lambda rng: 0.1 * rng.standard_normal(d.n_features), 20,
-                                 "logistic regression (λ = 1e-3), breast cancer, batches of 32")
+            return _data_problem(
+                name,
+                model,
+                d.X_train,
+                d.y_train,
+                budget(400),
+                32,
+                f_min + 2e-3,
+                f_min,
+                lambda rng: 0.1 * rng.standard_normal(d.n_features),
+                20,
+                "logistic regression (λ = 1e-3), breast cancer, batches of 32",
+            )
         if name == "mlp":
             d = load_digits(bias=False)
             model = MLP(d.n_features, hidden=(32,), n_classes=10, activation="tanh")
-            return _data_problem(name, model, d.X_train, d.y_train, budget(400), 64, 0.1, None,
-                                 lambda rng: model.init(d.n_features, seed=rng), 20,
-                                 "MLP 64-32-10 (tanh, softmax), digits, batches of 64")
+            return _data_problem(
+                name,
+                model,
+                d.X_train,
+                d.y_train,
+                budget(400),
+                64,
+                0.1,
+                None,
+                lambda rng: model.init(d.n_features, seed=rng),
+                20,
+                "MLP 64-32-10 (tanh, softmax), digits, batches of 64",
+            )
         if name == "sparse":
-            X, y, _ = make_sparse_features(n=2000, frequencies=(0.5, 0.2, 0.05, 0.01, 0.005), seed=0)
+            X, y, _ = make_sparse_features(
+                n=2000, frequencies=(0.5, 0.2, 0.05, 0.01, 0.005), seed=0
+            )
             model = LinearRegression()
-            f_min = float(0.5 * np.mean((X @ np.linalg.lstsq(X, y, rcond=None)[0] - y) ** 2))
-            return _data_problem(name, model, X, y, budget(400), 16, f_min + 5e-4, f_min,
-                                 lambda rng: 0.1 * rng.standard_normal(X.shape[1]), 20,
-                                 "least squares, binary features on in 50%…0.5% of rows, batches of 16")
+            f_min = float(
+                0.5 * np.mean((X @ np.linalg.lstsq(X, y, rcond=None)[0] - y) ** 2)
+            )
+            return _data_problem(
+                name,
+                model,
+                X,
+                y,
+                budget(400),
+                16,
+                f_min + 5e-4,
+                f_min,
+                lambda rng: 0.1 * rng.standard_normal(X.shape[1]),
+                20,
+                "least squares, binary features on in 50%…0.5% of rows, batches of 16",
+            )
         raise ValueError(f"unknown problem {name!r}")
 
     return {n: make(n) for n in names}
@@ -374,11 +515,17 @@ def run_problem(method, eta, problem, seed):
     rng = np.random.default_rng(seed)
     theta = np.array(problem.theta0(rng), dtype=np.float64)
     if theta.ndim != 1 or theta.size == 0 or not np.all(np.isfinite(theta)):
-        raise ValueError(f"problem.theta0 must draw a finite 1-D start point, got {theta!r}")
+        raise ValueError(
+            f"problem.theta0 must draw a finite 1-D start point, got {theta!r}"
+        )
     opt = method.make(eta)
     schedule = method.schedule(eta, problem.steps) if method.schedule else None
     eval_steps, losses = [0], [problem.loss(theta)]
-    status, reached, wall = "max_steps", (0 if losses[0] <= problem.target else None), 0.0
+    status, reached, wall = (
+        "max_steps",
+        (0 if losses[0] <= problem.target else None),
+        0.0,
+    )
     order, pos = None, 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for k in range(1, problem.steps + 1):
@@ -412,14 +559,20 @@ def run_problem(method, eta, problem, seed):
                 if problem.stop_at_target:
                     status = "reached"
                     break
-    return RunRecord(np.array(eval_steps), np.array(losses), status, reached, wall, theta.copy())
+    return RunRecord(
+        np.array(eval_steps), np.array(losses), status, reached, wall, theta.copy()
+    )
 
 
 def _score(problem, record):
     if record.status == "diverged":
         return math.inf
     if problem.criterion == "steps":
-        return float(record.steps_to_target if record.steps_to_target is not None else problem.steps + 1)
+        return float(
+            record.steps_to_target
+            if record.steps_to_target is not None
+            else problem.steps + 1
+        )
     return record.final_loss
 
 
@@ -436,10 +589,16 @@ def tune(method, problem, grid, seeds=(0, 1)):
     runs, scores = {}, []
     with _one_thread():
         for eta in grid:
-            runs[float(eta)] = [run_problem(method, float(eta), problem, s) for s in seeds]
-            scores.append(float(np.mean([_score(problem, r) for r in runs[float(eta)]])))
+            runs[float(eta)] = [
+                run_problem(method, float(eta), problem, s) for s in seeds
+            ]
+            scores.append(
+                float(np.mean([_score(problem, r) for r in runs[float(eta)]]))
+            )
     scores = np.array(scores)
-    best = int(np.argmin(scores))          # the first (smallest η) among ties; all-inf picks grid[0]
+    best = int(
+        np.argmin(scores)
+    )  # the first (smallest η) among ties; all-inf picks grid[0]
     return TuneResult(grid, scores, float(grid[best]), runs)
 
 
@@ -464,25 +623,61 @@ def evaluate(method, eta, problem, seeds=(100, 101, 102)):
         records = [run_problem(method, eta, problem, s) for s in seeds]
     finite = [r for r in records if r.status != "diverged"]
     # The gap to the minimum; a problem without one reports its loss, except the saddle (no floor).
-    gaps = [] if problem.criterion == "steps" else [r.final_loss - (problem.f_min or 0.0) for r in finite]
+    gaps = (
+        []
+        if problem.criterion == "steps"
+        else [r.final_loss - (problem.f_min or 0.0) for r in finite]
+    )
     reached = [r.steps_to_target for r in finite if r.steps_to_target is not None]
     loss_mean, loss_std = _spread([r.final_loss for r in finite])
     gap_mean, gap_std = _spread(gaps)
     steps_mean, steps_std = _spread(reached)
     wall_mean, wall_std = _spread([r.wall_time for r in records])
-    return dict(final_loss=loss_mean, final_loss_std=loss_std, gap=gap_mean, gap_std=gap_std,
-                steps_to_target=steps_mean, steps_to_target_std=steps_std,
-                reached=f"{len(reached)}/{len(records)}", diverged=len(records) - len(finite),
-                wall_ms=1e3 * wall_mean, wall_ms_std=1e3 * wall_std, records=records)
+    return dict(
+        final_loss=loss_mean,
+        final_loss_std=loss_std,
+        gap=gap_mean,
+        gap_std=gap_std,
+        steps_to_target=steps_mean,
+        steps_to_target_std=steps_std,
+        reached=f"{len(reached)}/{len(records)}",
+        diverged=len(records) - len(finite),
+        wall_ms=1e3 * wall_mean,
+        wall_ms_std=1e3 * wall_std,
+        records=records,
+    )
 
 
 #: The columns of a benchmark table, in order.
-COLUMNS = ["problem", "method", "best_eta", "final_loss", "final_loss_std", "gap", "gap_std",
-           "steps_to_target", "steps_to_target_std", "reached", "diverged", "wall_ms", "wall_ms_std",
-           "grid_diverged", "criterion", "budget", "target"]
+COLUMNS = [
+    "problem",
+    "method",
+    "best_eta",
+    "final_loss",
+    "final_loss_std",
+    "gap",
+    "gap_std",
+    "steps_to_target",
+    "steps_to_target_std",
+    "reached",
+    "diverged",
+    "wall_ms",
+    "wall_ms_std",
+    "grid_diverged",
+    "criterion",
+    "budget",
+    "target",
+]
 
 
-def benchmark(problem_set, method_set, grid, tune_seeds=(0, 1), eval_seeds=(100, 101, 102), progress=None):
+def benchmark(
+    problem_set,
+    method_set,
+    grid,
+    tune_seeds=(0, 1),
+    eval_seeds=(100, 101, 102),
+    progress=None,
+):
     """Tune and evaluate every method on every problem. Returns ``(rows, details)``.
 
     ``rows`` is a list of dicts with the keys :data:`COLUMNS` (one per pair);
@@ -490,11 +685,21 @@ def benchmark(problem_set, method_set, grid, tune_seeds=(0, 1), eval_seeds=(100,
     evaluation runs, for plots. ``progress`` is called with a message per pair.
     Every argument is checked before the first run.
     """
-    for name, mapping, kind in (("problem_set", problem_set, Problem), ("method_set", method_set, Method)):
-        if not hasattr(mapping, "items") or not all(isinstance(v, kind) for v in mapping.values()):
-            raise ValueError(f"{name} must map names to {kind.__name__} objects, got {mapping!r}")
+    for name, mapping, kind in (
+        ("problem_set", problem_set, Problem),
+        ("method_set", method_set, Method),
+    ):
+        if not hasattr(mapping, "items") or not all(
+            isinstance(v, kind) for v in mapping.values()
+        ):
+            raise ValueError(
+                f"{name} must map names to {kind.__name__} objects, got {mapping!r}"
+            )
     grid = _check_grid(grid)
-    tune_seeds, eval_seeds = _check_seeds("tune_seeds", tune_seeds), _check_seeds("eval_seeds", eval_seeds)
+    tune_seeds, eval_seeds = (
+        _check_seeds("tune_seeds", tune_seeds),
+        _check_seeds("eval_seeds", eval_seeds),
+    )
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be None or callable, got {progress!r}")
     rows, details = [], {}
@@ -502,14 +707,22 @@ def benchmark(problem_set, method_set, grid, tune_seeds=(0, 1), eval_seeds=(100,
         for mname, method in method_set.items():
             tuned = tune(method, problem, grid, tune_seeds)
             ev = evaluate(method, tuned.best_eta, problem, eval_seeds)
-            row = {"problem": pname, "method": mname, "best_eta": tuned.best_eta,
-                   "grid_diverged": int(np.sum(np.isinf(tuned.scores))), "criterion": problem.criterion,
-                   "budget": problem.steps, "target": problem.target}
+            row = {
+                "problem": pname,
+                "method": mname,
+                "best_eta": tuned.best_eta,
+                "grid_diverged": int(np.sum(np.isinf(tuned.scores))),
+                "criterion": problem.criterion,
+                "budget": problem.steps,
+                "target": problem.target,
+            }
             row.update({k: v for k, v in ev.items() if k != "records"})
             rows.append({c: row[c] for c in COLUMNS})
             details[(pname, mname)] = dict(tune=tuned, records=ev["records"])
             if progress:
-                progress(f"{pname:10s} {mname:9s} eta={tuned.best_eta:.3g} final={row['final_loss']:.3g}")
+                progress(
+                    f"{pname:10s} {mname:9s} eta={tuned.best_eta:.3g} final={row['final_loss']:.3g}"
+                )
     return rows, details
 
 
@@ -527,7 +740,9 @@ def _fmt(value):
 def _check_rows(rows, columns):
     """``rows`` as a list of mappings that all have ``columns``, else a ValueError naming rows."""
     if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
-        raise ValueError(f"rows must be a list of dicts (as benchmark() returns), got {rows!r}")
+        raise ValueError(
+            f"rows must be a list of dicts (as benchmark() returns), got {rows!r}"
+        )
     rows = list(rows)
     for i, r in enumerate(rows):
         if not hasattr(r, "keys"):
@@ -542,7 +757,9 @@ def markdown_table(rows, columns=None):
     """The rows as a Markdown table (numbers to three significant digits)."""
     columns = COLUMNS if columns is None else list(columns)
     if not columns or not all(isinstance(c, str) for c in columns):
-        raise ValueError(f"columns must be a non-empty list of column names, got {columns!r}")
+        raise ValueError(
+            f"columns must be a non-empty list of column names, got {columns!r}"
+        )
     rows = _check_rows(rows, columns)
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_fmt(r[c]) for c in columns) + " |" for r in rows]
@@ -563,7 +780,9 @@ def write_table(rows, path_stem, header=""):
         writer.writeheader()
         for r in rows:
             writer.writerow({c: r[c] for c in COLUMNS})
-    stem.with_suffix(".md").write_text((header + "\n\n" if header else "") + markdown_table(rows))
+    stem.with_suffix(".md").write_text(
+        (header + "\n\n" if header else "") + markdown_table(rows)
+    )
     return stem.with_suffix(".csv"), stem.with_suffix(".md")
 
 

@@ -4,6 +4,7 @@ Every loader standardizes the features with the *training* mean and standard
 deviation and, with ``bias=True``, prepends a column of ones so that a model's
 θ[0] is its intercept.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,13 @@ from .base import check_int, check_real
 from .validation import as_rows, check_seed
 
 __all__ = [
-    "Dataset", "load_breast_cancer", "load_digits", "make_linear_regression",
-    "make_classification", "make_sparse_features", "add_bias",
+    "Dataset",
+    "load_breast_cancer",
+    "load_digits",
+    "make_linear_regression",
+    "make_classification",
+    "make_sparse_features",
+    "add_bias",
 ]
 
 
@@ -47,8 +53,10 @@ def _check_loader(test_size, seed, bias, n):
         raise ValueError(f"test_size must be in (0, 1), got {test_size!r}")
     n_test = int(round(test_size * n))
     if not 1 <= n_test <= n - 2:
-        raise ValueError(f"test_size={test_size!r} leaves {n_test} of {n} rows for testing and {n - n_test} "
-                         "for training: both sets need rows (at least 1 and 2)")
+        raise ValueError(
+            f"test_size={test_size!r} leaves {n_test} of {n} rows for testing and {n - n_test} "
+            "for training: both sets need rows (at least 1 and 2)"
+        )
     check_seed(seed)
     _check_bool("bias", bias)
     return n_test
@@ -66,7 +74,7 @@ def _split_standardize(X, y, test_size, seed, bias, description, names):
     order = rng.permutation(len(y))
     test, train = order[:n_test], order[n_test:]
     mean, std = X[train].mean(axis=0), X[train].std(axis=0)
-    std[std == 0] = 1.0                     # constant features (digits' blank pixels)
+    std[std == 0] = 1.0  # constant features (digits' blank pixels)
     Xs = (X - mean) / std
     if bias:
         Xs = add_bias(Xs)
@@ -82,9 +90,15 @@ def load_breast_cancer(test_size=0.25, seed=0, bias=True):
     from sklearn.datasets import load_breast_cancer as _load
 
     raw = _load()
-    return _split_standardize(raw.data.astype(float), raw.target.astype(float), test_size, seed, bias,
-                              "Breast cancer Wisconsin (diagnostic), from scikit-learn",
-                              tuple(raw.feature_names))
+    return _split_standardize(
+        raw.data.astype(float),
+        raw.target.astype(float),
+        test_size,
+        seed,
+        bias,
+        "Breast cancer Wisconsin (diagnostic), from scikit-learn",
+        tuple(raw.feature_names),
+    )
 
 
 def load_digits(test_size=0.25, seed=0, bias=True):
@@ -93,8 +107,15 @@ def load_digits(test_size=0.25, seed=0, bias=True):
 
     raw = _load()
     names = tuple(f"pixel_{i}" for i in range(raw.data.shape[1]))
-    return _split_standardize(raw.data.astype(float), raw.target.astype(int), test_size, seed, bias,
-                              "Optical recognition of hand-written digits, from scikit-learn", names)
+    return _split_standardize(
+        raw.data.astype(float),
+        raw.target.astype(int),
+        test_size,
+        seed,
+        bias,
+        "Optical recognition of hand-written digits, from scikit-learn",
+        names,
+    )
 
 
 def make_linear_regression(n=200, d=2, noise=0.1, seed=0, bias=True):
@@ -144,7 +165,9 @@ def make_sparse_features(n=2000, frequencies=(0.5, 0.2, 0.05, 0.01), seed=0, noi
     except (TypeError, ValueError):
         freqs = np.array([np.nan])
     if freqs.ndim != 1 or freqs.size == 0 or not np.all((freqs > 0) & (freqs <= 1)):
-        raise ValueError(f"frequencies must be a non-empty 1-D sequence of values in (0, 1], got {frequencies!r}")
+        raise ValueError(
+            f"frequencies must be a non-empty 1-D sequence of values in (0, 1], got {frequencies!r}"
+        )
     n = check_int("n", n, 1)
     noise = check_real("noise", noise, 0.0)
     check_seed(seed)

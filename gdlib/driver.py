@@ -5,6 +5,7 @@
 >>> result.status, result.thetas.shape
 ('max_steps', (501, 2))
 """
+
 from __future__ import annotations
 
 import math
@@ -101,42 +102,63 @@ def run(optimizer, f, theta0, steps=1000, tol=None, grad=None, reset=True):
     Bad arguments (``steps``, ``tol``, ``theta0``, ``f``, ``grad``, a loss that is not a
     real number) are ValueErrors that name the argument.
     """
-    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "reset", None))):
-        raise ValueError(f"optimizer must be a gdlib.Optimizer (with step and reset), got {optimizer!r}")
+    if not (
+        callable(getattr(optimizer, "step", None))
+        and callable(getattr(optimizer, "reset", None))
+    ):
+        raise ValueError(
+            f"optimizer must be a gdlib.Optimizer (with step and reset), got {optimizer!r}"
+        )
     steps = check_int("steps", steps, 0)
     if tol is not None:
         tol = check_real("tol", tol, 0.0)
     if not callable(f):
-        raise ValueError(f"f must be a Surface or a callable f(theta) returning the loss, got {f!r}")
+        raise ValueError(
+            f"f must be a Surface or a callable f(theta) returning the loss, got {f!r}"
+        )
     grad = grad or getattr(f, "grad", None)
     if grad is None:
-        raise ValueError("grad is required when f is a plain function (it has no .grad)")
+        raise ValueError(
+            "grad is required when f is a plain function (it has no .grad)"
+        )
     if not callable(grad):
-        raise ValueError(f"grad must be a callable grad(theta) returning the gradient, got {grad!r}")
+        raise ValueError(
+            f"grad must be a callable grad(theta) returning the gradient, got {grad!r}"
+        )
     if not isinstance(reset, (bool, np.bool_)):
         raise ValueError(f"reset must be True or False, got {reset!r}")
     try:
         theta = np.array(theta0, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"theta0 must be an array of real numbers, got {theta0!r}") from None
+        raise ValueError(
+            f"theta0 must be an array of real numbers, got {theta0!r}"
+        ) from None
     if theta.size == 0:
         raise ValueError("theta0 must have at least one entry, got an empty array")
     if not np.all(np.isfinite(theta)):
-        raise ValueError(f"theta0 must be finite: {int(np.sum(~np.isfinite(theta)))} of its {theta.size} "
-                         f"entries are NaN or inf, got {theta0!r}")
+        raise ValueError(
+            f"theta0 must be finite: {int(np.sum(~np.isfinite(theta)))} of its {theta.size} "
+            f"entries are NaN or inf, got {theta0!r}"
+        )
 
     def loss_at(th, k):
         value = f(th)
         if np.ndim(value) != 0:
-            raise ValueError(f"f must return a real number, but f(theta) at step {k} has shape {np.shape(value)}")
+            raise ValueError(
+                f"f must return a real number, but f(theta) at step {k} has shape {np.shape(value)}"
+            )
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"f must return a real number, but f(theta) at step {k} is {value!r}") from None
+            raise ValueError(
+                f"f must return a real number, but f(theta) at step {k} is {value!r}"
+            ) from None
 
     loss0 = loss_at(theta, 0)
     if not math.isfinite(loss0):
-        raise ValueError(f"f(theta0) is {loss0}: the loss at the starting point theta0 must be finite")
+        raise ValueError(
+            f"f(theta0) is {loss0}: the loss at the starting point theta0 must be finite"
+        )
     if reset:
         optimizer.reset()
     thetas, losses = [theta.copy()], [loss0]
@@ -147,16 +169,21 @@ def run(optimizer, f, theta0, steps=1000, tol=None, grad=None, reset=True):
                 g = np.asarray(grad(theta), dtype=float)
                 norm = float(np.linalg.norm(g))
                 if norm <= tol:
-                    status, message = "converged", f"gradient norm fell below tol={tol:g} after {k - 1} steps"
+                    status, message = (
+                        "converged",
+                        f"gradient norm fell below tol={tol:g} after {k - 1} steps",
+                    )
                     break
             try:
                 theta = optimizer.step(theta, grad)
             except NonFiniteError as err:
                 status = "diverged"
-                message = explain_refused_step(err, losses[-1], loss0, f"at step {k}", optimizer, "grad")
+                message = explain_refused_step(
+                    err, losses[-1], loss0, f"at step {k}", optimizer, "grad"
+                )
                 break
             loss = loss_at(theta, k)
-            if not np.all(np.isfinite(theta)):            # an optimizer without the step guard
+            if not np.all(np.isfinite(theta)):  # an optimizer without the step guard
                 loss = math.inf
             thetas.append(theta.copy())
             losses.append(loss)

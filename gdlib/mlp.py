@@ -18,6 +18,7 @@ backpropagation, δ^{(L+1)} = (P − Y)/n, δ^{(l)} = (δ^{(l+1)} W^{(l+1)ᵀ}) 
 >>> theta.shape, net.n_params
 ((43,), 43)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,14 +42,20 @@ def check_architecture(n_inputs, hidden, n_classes, activation):
     """
     check_int("n_inputs", n_inputs, 1)
     if isinstance(hidden, (str, bytes)) or np.ndim(hidden) > 1:
-        raise ValueError(f"hidden must be an integer or a sequence of integers >= 1, got {hidden!r}")
+        raise ValueError(
+            f"hidden must be an integer or a sequence of integers >= 1, got {hidden!r}"
+        )
     widths = np.atleast_1d(np.asarray(hidden, dtype=object)).tolist()
     if not widths:
-        raise ValueError("hidden must list at least one hidden width, got an empty sequence")
+        raise ValueError(
+            "hidden must list at least one hidden width, got an empty sequence"
+        )
     hidden = tuple(check_int("hidden width", h, 1) for h in widths)
     check_int("n_classes", n_classes, 2)
     if not isinstance(activation, str) or activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        raise ValueError(
+            f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}"
+        )
     return hidden
 
 
@@ -57,7 +64,9 @@ def forward_inputs(model, theta, X, y=None, min_rows=1):
     theta = as_theta(theta, (model.n_params,), repr(model))
     X = as_rows(X, n_features=None, min_rows=min_rows)
     if X.shape[1] != model.sizes[0]:
-        raise ValueError(f"X has {X.shape[1]} features (columns) but {model!r} expects {model.sizes[0]}")
+        raise ValueError(
+            f"X has {X.shape[1]} features (columns) but {model!r} expects {model.sizes[0]}"
+        )
     if y is not None:
         y = as_labels(y, X.shape[0], model.n_classes)
     return theta, X, y
@@ -85,7 +94,9 @@ class MLP:
     ``n_params``; :meth:`unpack` views it as a list of ``(W, b)`` pairs.
     """
 
-    def __init__(self, n_inputs, hidden=(32,), n_classes=10, activation="tanh", l2=0.0, seed=0):
+    def __init__(
+        self, n_inputs, hidden=(32,), n_classes=10, activation="tanh", l2=0.0, seed=0
+    ):
         hidden = check_architecture(n_inputs, hidden, n_classes, activation)
         l2 = check_real("l2", l2, 0.0)
         self.seed = check_seed(seed)
@@ -97,7 +108,9 @@ class MLP:
         self.n_params = sum(m * k + k for (m, k), _ in self.shapes)
 
     def __repr__(self):
-        return f"MLP(sizes={self.sizes}, activation={self.activation!r}, l2={self.l2:g})"
+        return (
+            f"MLP(sizes={self.sizes}, activation={self.activation!r}, l2={self.l2:g})"
+        )
 
     # --- parameters ----------------------------------------------------------
     def theta_shape(self, n_features=None):
@@ -108,7 +121,9 @@ class MLP:
         """Views (no copies) of the flat θ as ``[(W1, b1), (W2, b2), ...]``."""
         theta = np.asarray(theta)
         if theta.shape != (self.n_params,):
-            raise ValueError(f"theta must have shape ({self.n_params},) for {self!r}, got {theta.shape}")
+            raise ValueError(
+                f"theta must have shape ({self.n_params},) for {self!r}, got {theta.shape}"
+            )
         layers, i = [], 0
         for (m, k), _ in self.shapes:
             W = theta[i : i + m * k].reshape(m, k)
@@ -123,8 +138,13 @@ class MLP:
 
         ``n_features`` (what :func:`gdlib.train` passes) must equal ``n_inputs``.
         """
-        if n_features is not None and check_int("n_features", n_features, 1) != self.sizes[0]:
-            raise ValueError(f"the data has {n_features} features but the network expects {self.sizes[0]}")
+        if (
+            n_features is not None
+            and check_int("n_features", n_features, 1) != self.sizes[0]
+        ):
+            raise ValueError(
+                f"the data has {n_features} features but the network expects {self.sizes[0]}"
+            )
         rng = np.random.default_rng(self.seed if seed is None else check_seed(seed))
         theta = np.zeros(self.n_params)
         gain = np.sqrt(2.0) if self.activation == "relu" else 1.0
@@ -146,7 +166,9 @@ class MLP:
             if l == 0:
                 with np.errstate(over="ignore", invalid="ignore"):
                     z = X @ W + b
-                check_product(z, X)             # a row of X with a NaN/inf gives a non-finite row of z
+                check_product(
+                    z, X
+                )  # a row of X with a NaN/inf gives a non-finite row of z
             else:
                 z = acts[-1] @ W + b
             zs.append(z)
@@ -180,9 +202,9 @@ class MLP:
         _, dphi = _ACTIVATIONS[self.activation]
         layers, zs, acts, log_p = self._forward(theta, X)
         n = len(y)
-        delta = np.exp(log_p)                       # P
-        delta[np.arange(n), y] -= 1.0               # P − Y
-        delta /= n                                  # δ of the output layer
+        delta = np.exp(log_p)  # P
+        delta[np.arange(n), y] -= 1.0  # P − Y
+        delta /= n  # δ of the output layer
         g = np.zeros(self.n_params)
         grads = self.unpack(g)
         for l in range(len(layers) - 1, -1, -1):

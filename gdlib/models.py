@@ -4,6 +4,7 @@ Each model has ``loss(theta, X, y)`` (the mean over the rows of X),
 ``grad(theta, X, y)`` (its exact gradient, shaped like θ) and
 ``init(n_features)``. An optional L2 penalty (λ/2)‖θ‖² is added with ``l2=λ``.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,12 @@ import numpy as np
 from .base import check_int, check_real
 from .validation import as_labels, as_rows, as_targets, as_theta, check_product
 
-__all__ = ["LinearRegression", "LogisticRegression", "SoftmaxRegression", "numerical_gradient"]
+__all__ = [
+    "LinearRegression",
+    "LogisticRegression",
+    "SoftmaxRegression",
+    "numerical_gradient",
+]
 
 
 def _penalty(l2, theta):
@@ -24,7 +30,9 @@ def _penalty(l2, theta):
 def _linear_inputs(model, theta, X, shape_of):
     """(θ, X) checked against each other: X 2-D with ≥ 1 row, θ finite and shaped for X."""
     X = as_rows(X)
-    theta = as_theta(theta, shape_of(X.shape[1]), f"{model!r} on data with {X.shape[1]} features")
+    theta = as_theta(
+        theta, shape_of(X.shape[1]), f"{model!r} on data with {X.shape[1]} features"
+    )
     return theta, X
 
 
@@ -52,7 +60,7 @@ class LinearRegression:
 
     def _z(self, theta, X):
         theta, X = _linear_inputs(self, theta, X, self.theta_shape)
-        z = X @ theta                                 # a NaN/inf in X or an overflow: checked next
+        z = X @ theta  # a NaN/inf in X or an overflow: checked next
         return theta, X, z, check_product(z, X)
 
     def predict(self, theta, X):
@@ -99,11 +107,11 @@ class LogisticRegression:
 
     @staticmethod
     def sigmoid(z):
-        return 0.5 * (1.0 + np.tanh(0.5 * z))        # = 1/(1+e^{-z}), without overflow
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1/(1+e^{-z}), without overflow
 
     def _z(self, theta, X):
         theta, X = _linear_inputs(self, theta, X, self.theta_shape)
-        z = X @ theta                                 # a NaN/inf in X or an overflow: checked next
+        z = X @ theta  # a NaN/inf in X or an overflow: checked next
         return theta, X, z, check_product(z, X)
 
     def predict_proba(self, theta, X):
@@ -154,7 +162,7 @@ class SoftmaxRegression:
 
     def _z(self, theta, X):
         theta, X = _linear_inputs(self, theta, X, self.theta_shape)
-        z = X @ theta                                 # a NaN/inf in X or an overflow: checked next
+        z = X @ theta  # a NaN/inf in X or an overflow: checked next
         return theta, X, z, check_product(z, X)
 
     @staticmethod

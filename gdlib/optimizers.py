@@ -6,6 +6,7 @@ and second moment, ε smoothing term, m_t and v_t moment estimates, E[g²]_t a
 decaying average of squared gradients. Every array operation is element-wise
 and in place, and all state lives in attributes with the book's names.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,20 @@ import numpy as np
 from .base import Hyper, Optimizer, decay, divide, nonnegative, positive, unit
 
 __all__ = [
-    "GD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdaMax",
-    "Nadam", "AMSGrad", "AdamW", "QHM", "QHAdam", "AggMo",
+    "GD",
+    "Momentum",
+    "NAG",
+    "Adagrad",
+    "Adadelta",
+    "RMSprop",
+    "Adam",
+    "AdaMax",
+    "Nadam",
+    "AMSGrad",
+    "AdamW",
+    "QHM",
+    "QHAdam",
+    "AggMo",
 ]
 
 
@@ -40,7 +53,7 @@ class GD(Optimizer):
         super().__init__()
 
     def update(self, theta, g):
-        theta -= self.eta * g                          # θ ← θ − η g_t
+        theta -= self.eta * g  # θ ← θ − η g_t
 
 
 class Momentum(Optimizer):
@@ -68,8 +81,8 @@ class Momentum(Optimizer):
 
     def update(self, theta, g):
         self.v *= self.gamma
-        self.v += self.eta * g                         # v_t = γ v_{t−1} + η g_t
-        theta -= self.v                                # θ ← θ − v_t
+        self.v += self.eta * g  # v_t = γ v_{t−1} + η g_t
+        theta -= self.v  # θ ← θ − v_t
 
 
 class NAG(Optimizer):
@@ -97,12 +110,12 @@ class NAG(Optimizer):
         super().__init__()
 
     def gradient_point(self, theta):
-        return theta - self.gamma * self.v             # the look-ahead point θ − γ v_{t−1}
+        return theta - self.gamma * self.v  # the look-ahead point θ − γ v_{t−1}
 
-    def update(self, theta, g):                        # g = ∇J(θ − γ v_{t−1})
+    def update(self, theta, g):  # g = ∇J(θ − γ v_{t−1})
         self.v *= self.gamma
-        self.v += self.eta * g                         # v_t = γ v_{t−1} + η g
-        theta -= self.v                                # θ ← θ − v_t
+        self.v += self.eta * g  # v_t = γ v_{t−1} + η g
+        theta -= self.v  # θ ← θ − v_t
 
 
 class Adagrad(Optimizer):
@@ -132,7 +145,7 @@ class Adagrad(Optimizer):
         super().__init__()
 
     def update(self, theta, g):
-        self.G += g * g                                # G_t = G_{t−1} + g_t²
+        self.G += g * g  # G_t = G_{t−1} + g_t²
         theta -= self.eta * divide(g, np.sqrt(self.G + self.eps))
 
 
@@ -155,7 +168,7 @@ class Adadelta(Optimizer):
     """
 
     gamma = decay()
-    eps = positive()        # with ε = 0, RMS[Δθ]_0 = 0 and Adadelta could never move
+    eps = positive()  # with ε = 0, RMS[Δθ]_0 = 0 and Adadelta could never move
     state_names = ("Eg2", "Edtheta2")
     squares_gradient = True
     unbounded_state = ("Edtheta2",)
@@ -166,11 +179,11 @@ class Adadelta(Optimizer):
 
     def update(self, theta, g):
         self.Eg2 *= self.gamma
-        self.Eg2 += (1 - self.gamma) * g * g                           # E[g²]_t
+        self.Eg2 += (1 - self.gamma) * g * g  # E[g²]_t
         dtheta = -np.sqrt(self.Edtheta2 + self.eps) / np.sqrt(self.Eg2 + self.eps) * g
         self.Edtheta2 *= self.gamma
-        self.Edtheta2 += (1 - self.gamma) * dtheta * dtheta           # E[Δθ²]_t
-        theta += dtheta                                                # θ ← θ + Δθ_t
+        self.Edtheta2 += (1 - self.gamma) * dtheta * dtheta  # E[Δθ²]_t
+        theta += dtheta  # θ ← θ + Δθ_t
 
 
 class RMSprop(Optimizer):
@@ -203,7 +216,7 @@ class RMSprop(Optimizer):
 
     def update(self, theta, g):
         self.Eg2 *= self.gamma
-        self.Eg2 += (1 - self.gamma) * g * g                           # E[g²]_t
+        self.Eg2 += (1 - self.gamma) * g * g  # E[g²]_t
         theta -= self.eta * divide(g, np.sqrt(self.Eg2 + self.eps))
 
 
@@ -238,11 +251,11 @@ class Adam(Optimizer):
 
     def update(self, theta, g):
         self.m *= self.beta1
-        self.m += (1 - self.beta1) * g                                 # m_t
+        self.m += (1 - self.beta1) * g  # m_t
         self.v *= self.beta2
-        self.v += (1 - self.beta2) * g * g                             # v_t
-        m_hat = self.m / (1 - self.beta1 ** self.t)                    # m̂_t
-        v_hat = self.v / (1 - self.beta2 ** self.t)                    # v̂_t
+        self.v += (1 - self.beta2) * g * g  # v_t
+        m_hat = self.m / (1 - self.beta1**self.t)  # m̂_t
+        v_hat = self.v / (1 - self.beta2**self.t)  # v̂_t
         theta -= self.eta * divide(m_hat, np.sqrt(v_hat) + self.eps)
 
 
@@ -276,9 +289,9 @@ class AdaMax(Optimizer):
 
     def update(self, theta, g):
         self.m *= self.beta1
-        self.m += (1 - self.beta1) * g                                 # m_t
-        np.maximum(self.beta2 * self.u, np.abs(g), out=self.u)         # u_t
-        m_hat = self.m / (1 - self.beta1 ** self.t)
+        self.m += (1 - self.beta1) * g  # m_t
+        np.maximum(self.beta2 * self.u, np.abs(g), out=self.u)  # u_t
+        m_hat = self.m / (1 - self.beta1**self.t)
         theta -= self.eta * divide(m_hat, self.u)
 
 
@@ -312,12 +325,12 @@ class Nadam(Optimizer):
 
     def update(self, theta, g):
         self.m *= self.beta1
-        self.m += (1 - self.beta1) * g                                 # m_t
+        self.m += (1 - self.beta1) * g  # m_t
         self.v *= self.beta2
-        self.v += (1 - self.beta2) * g * g                             # v_t
-        bc1 = 1 - self.beta1 ** self.t
+        self.v += (1 - self.beta2) * g * g  # v_t
+        bc1 = 1 - self.beta1**self.t
         m_hat = self.m / bc1
-        v_hat = self.v / (1 - self.beta2 ** self.t)
+        v_hat = self.v / (1 - self.beta2**self.t)
         nesterov = self.beta1 * m_hat + (1 - self.beta1) * g / bc1
         theta -= self.eta * divide(nesterov, np.sqrt(v_hat) + self.eps)
 
@@ -354,10 +367,10 @@ class AMSGrad(Optimizer):
 
     def update(self, theta, g):
         self.m *= self.beta1
-        self.m += (1 - self.beta1) * g                                 # m_t
+        self.m += (1 - self.beta1) * g  # m_t
         self.v *= self.beta2
-        self.v += (1 - self.beta2) * g * g                             # v_t
-        np.maximum(self.v_hat, self.v, out=self.v_hat)                 # v̂_t
+        self.v += (1 - self.beta2) * g * g  # v_t
+        np.maximum(self.v_hat, self.v, out=self.v_hat)  # v̂_t
         theta -= self.eta * divide(self.m, np.sqrt(self.v_hat) + self.eps)
 
 
@@ -389,20 +402,30 @@ class AdamW(Optimizer):
     squares_gradient = True
     unbounded_state = ()
 
-    def __init__(self, eta=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-4, schedule=1.0):
+    def __init__(
+        self,
+        eta=0.001,
+        beta1=0.9,
+        beta2=0.999,
+        eps=1e-8,
+        weight_decay=1e-4,
+        schedule=1.0,
+    ):
         self.eta, self.beta1, self.beta2, self.eps = eta, beta1, beta2, eps
         self.weight_decay, self.schedule = weight_decay, schedule
         super().__init__()
 
     def update(self, theta, g):
         self.m *= self.beta1
-        self.m += (1 - self.beta1) * g                                 # m_t
+        self.m += (1 - self.beta1) * g  # m_t
         self.v *= self.beta2
-        self.v += (1 - self.beta2) * g * g                             # v_t
-        m_hat = self.m / (1 - self.beta1 ** self.t)
-        v_hat = self.v / (1 - self.beta2 ** self.t)
-        theta -= self.schedule * (self.eta * divide(m_hat, np.sqrt(v_hat) + self.eps)
-                                  + self.weight_decay * theta)
+        self.v += (1 - self.beta2) * g * g  # v_t
+        m_hat = self.m / (1 - self.beta1**self.t)
+        v_hat = self.v / (1 - self.beta2**self.t)
+        theta -= self.schedule * (
+            self.eta * divide(m_hat, np.sqrt(v_hat) + self.eps)
+            + self.weight_decay * theta
+        )
 
 
 class QHM(Optimizer):
@@ -432,7 +455,7 @@ class QHM(Optimizer):
 
     def update(self, theta, g):
         self.m *= self.beta
-        self.m += (1 - self.beta) * g                                  # m_t
+        self.m += (1 - self.beta) * g  # m_t
         theta -= self.eta * ((1 - self.nu) * g + self.nu * self.m)
 
 
@@ -471,11 +494,11 @@ class QHAdam(Optimizer):
 
     def update(self, theta, g):
         self.m *= self.beta1
-        self.m += (1 - self.beta1) * g                                 # m_t
+        self.m += (1 - self.beta1) * g  # m_t
         self.v *= self.beta2
-        self.v += (1 - self.beta2) * g * g                             # v_t
-        m_hat = self.m / (1 - self.beta1 ** self.t)
-        v_hat = self.v / (1 - self.beta2 ** self.t)
+        self.v += (1 - self.beta2) * g * g  # v_t
+        m_hat = self.m / (1 - self.beta1**self.t)
+        v_hat = self.v / (1 - self.beta2**self.t)
         numerator = (1 - self.nu1) * g + self.nu1 * m_hat
         denominator = np.sqrt((1 - self.nu2) * g * g + self.nu2 * v_hat) + self.eps
         theta -= self.eta * divide(numerator, denominator)
@@ -514,16 +537,18 @@ class AggMo(Optimizer):
     def betas(self, betas):
         betas = tuple(float(b) for b in np.atleast_1d(betas))
         if not betas or not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"betas must be a non-empty sequence of values in [0, 1), got {betas!r}")
+            raise ValueError(
+                f"betas must be a non-empty sequence of values in [0, 1), got {betas!r}"
+            )
         self._betas = betas
-        self.reset()                       # K may have changed: the velocities start afresh
+        self.reset()  # K may have changed: the velocities start afresh
 
     def init_state(self, theta):
         self.v = np.zeros((len(self.betas),) + theta.shape, dtype=theta.dtype)
 
     def update(self, theta, g):
         self.v *= np.reshape(self.betas, (-1,) + (1,) * theta.ndim)
-        self.v -= g                                                    # v_t^(i) = β^(i) v − g
+        self.v -= g  # v_t^(i) = β^(i) v − g
         theta += self.eta / len(self.betas) * self.v.sum(axis=0)
 
     def hyperparameters(self):

@@ -1,25 +1,57 @@
 """Plotting helpers shared by the chapters: contours, trajectories and a colour-blind-safe palette."""
+
 from __future__ import annotations
 
 import numpy as np
 
 from .base import check_int, check_real
 
-__all__ = ["book_style", "legend_outside", "PALETTE", "STYLES", "color_for", "linestyle_for", "styles_for", "MARKERS", "contour", "plot_path", "plot_paths", "loss_curves"]
+__all__ = [
+    "book_style",
+    "legend_outside",
+    "PALETTE",
+    "STYLES",
+    "color_for",
+    "linestyle_for",
+    "styles_for",
+    "MARKERS",
+    "contour",
+    "plot_path",
+    "plot_paths",
+    "loss_curves",
+]
 
 #: Okabe & Ito's colour-blind-safe palette, yellow last (thin yellow lines are hard to see
 #: on white) and black left out (it marks minima).
-PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#F0E442"]
+PALETTE = [
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#999999",
+    "#F0E442",
+]
 
 #: A fixed colour and line style per optimizer, so a method looks the same in every chapter.
 #: The seven methods of the overview's figures get seven distinct solid colours; each later
 #: variant is dashed in the colour of a relative.
 STYLES = {
-    "GD": ("#999999", "-"), "Momentum": ("#56B4E9", "-"), "NAG": ("#0072B2", "-"),
-    "Adagrad": ("#009E73", "-"), "Adadelta": ("#CC79A7", "-"), "RMSprop": ("#E69F00", "-"),
-    "Adam": ("#D55E00", "-"), "AdaMax": ("#E69F00", "--"), "Nadam": ("#D55E00", "--"),
-    "AMSGrad": ("#0072B2", "--"), "AdamW": ("#009E73", "--"), "QHM": ("#56B4E9", "--"),
-    "QHAdam": ("#CC79A7", "--"), "AggMo": ("#999999", "--"),
+    "GD": ("#999999", "-"),
+    "Momentum": ("#56B4E9", "-"),
+    "NAG": ("#0072B2", "-"),
+    "Adagrad": ("#009E73", "-"),
+    "Adadelta": ("#CC79A7", "-"),
+    "RMSprop": ("#E69F00", "-"),
+    "Adam": ("#D55E00", "-"),
+    "AdaMax": ("#E69F00", "--"),
+    "Nadam": ("#D55E00", "--"),
+    "AMSGrad": ("#0072B2", "--"),
+    "AdamW": ("#009E73", "--"),
+    "QHM": ("#56B4E9", "--"),
+    "QHAdam": ("#CC79A7", "--"),
+    "AggMo": ("#999999", "--"),
 }
 _ORDER = list(STYLES)
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -40,7 +72,7 @@ def book_style(dpi=80, retina=True):
     _check_bool("retina", retina)
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
-    except ImportError:                                   # plain Python, no inline backend
+    except ImportError:  # plain Python, no inline backend
         return
     set_matplotlib_formats("retina" if retina else "png")
 
@@ -61,6 +93,7 @@ def legend_outside(ax_or_fig, where="right", **kwargs):
 
 # --- checks of the public arguments ------------------------------------------------------------
 
+
 def _check_bool(name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {value!r}")
@@ -70,7 +103,9 @@ def _check_bool(name, value):
 def _check_results(results, name="results"):
     """``results``: a non-empty mapping label → run, else a ValueError naming it."""
     if not hasattr(results, "items") or len(results) == 0:
-        raise ValueError(f"{name} must be a non-empty mapping label -> Result, got {results!r}")
+        raise ValueError(
+            f"{name} must be a non-empty mapping label -> Result, got {results!r}"
+        )
     return results
 
 
@@ -79,9 +114,13 @@ def _check_path(name, thetas):
     try:
         arr = np.asarray(thetas, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of shape (steps + 1, 2), got {thetas!r}") from None
+        raise ValueError(
+            f"{name} must be an array of shape (steps + 1, 2), got {thetas!r}"
+        ) from None
     if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
-        raise ValueError(f"{name} must be an array of shape (steps + 1, 2), got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be an array of shape (steps + 1, 2), got shape {arr.shape}"
+        )
     return arr
 
 
@@ -90,15 +129,26 @@ def _check_levels(levels, log):
     if log or isinstance(levels, (bool, int, np.integer)):
         return check_int("levels", levels, 2 if log else 1)
     arr = np.asarray(levels, dtype=float) if np.ndim(levels) == 1 else None
-    if arr is None or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(np.diff(arr) <= 0):
-        raise ValueError(f"levels must be an integer >= 1 or increasing finite values, got {levels!r}")
+    if (
+        arr is None
+        or arr.size == 0
+        or not np.all(np.isfinite(arr))
+        or np.any(np.diff(arr) <= 0)
+    ):
+        raise ValueError(
+            f"levels must be an integer >= 1 or increasing finite values, got {levels!r}"
+        )
     return arr
 
 
 def color_for(name_or_index):
     """The colour of an optimizer (by class name), or the i-th palette colour (any integer i)."""
-    if isinstance(name_or_index, bool) or not isinstance(name_or_index, (str, int, np.integer)):
-        raise ValueError(f"name_or_index must be an optimizer name or an integer, got {name_or_index!r}")
+    if isinstance(name_or_index, bool) or not isinstance(
+        name_or_index, (str, int, np.integer)
+    ):
+        raise ValueError(
+            f"name_or_index must be an optimizer name or an integer, got {name_or_index!r}"
+        )
     if isinstance(name_or_index, str):
         if name_or_index in STYLES:
             return STYLES[name_or_index][0]
@@ -124,10 +174,21 @@ def styles_for(results):
         keys.append(name if name in _ORDER else (label if label in _ORDER else None))
     if None in keys or len(set(keys)) < len(keys):
         keys = list(range(len(keys)))
-    return [(color_for(k), linestyle_for(k) if isinstance(k, str) else "-") for k in keys]
+    return [
+        (color_for(k), linestyle_for(k) if isinstance(k, str) else "-") for k in keys
+    ]
 
 
-def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, mark_minimum=True):
+def contour(
+    surface,
+    ax=None,
+    n=300,
+    levels=30,
+    log=True,
+    xlim=None,
+    ylim=None,
+    mark_minimum=True,
+):
     """Draw ``surface``'s contours, log-spaced by default, and mark its minimum with a black star.
 
     ``n`` (≥ 2) points per axis on the window ``xlim`` × ``ylim`` (default: the
@@ -138,24 +199,49 @@ def contour(surface, ax=None, n=300, levels=30, log=True, xlim=None, ylim=None, 
     from matplotlib.colors import LogNorm
 
     if not hasattr(surface, "grid"):
-        raise ValueError(f"surface must be a gdlib Surface (it has no grid()), got {surface!r}")
-    log, mark_minimum = _check_bool("log", log), _check_bool("mark_minimum", mark_minimum)
+        raise ValueError(
+            f"surface must be a gdlib Surface (it has no grid()), got {surface!r}"
+        )
+    log, mark_minimum = (
+        _check_bool("log", log),
+        _check_bool("mark_minimum", mark_minimum),
+    )
     levels = _check_levels(levels, log)
     X, Y, Z = surface.grid(n, xlim, ylim)
     if not np.all(np.isfinite(Z)):
-        raise ValueError(f"the surface {getattr(surface, 'name', surface)!r} is not finite everywhere on "
-                         f"the window xlim={xlim or surface.xlim}, ylim={ylim or surface.ylim}: choose a smaller one")
+        raise ValueError(
+            f"the surface {getattr(surface, 'name', surface)!r} is not finite everywhere on "
+            f"the window xlim={xlim or surface.xlim}, ylim={ylim or surface.ylim}: choose a smaller one"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4))
     if log:
         shift = Z.min()
-        Zp = Z - shift + 1e-3 * (Z.max() - shift + 1e-12)   # strictly positive for the log scale
+        Zp = (
+            Z - shift + 1e-3 * (Z.max() - shift + 1e-12)
+        )  # strictly positive for the log scale
         lv = np.logspace(np.log10(Zp.min()), np.log10(Zp.max()), levels)
-        ax.contour(X, Y, Zp, levels=lv, norm=LogNorm(), cmap="Greys_r", linewidths=0.6, alpha=0.8)
+        ax.contour(
+            X,
+            Y,
+            Zp,
+            levels=lv,
+            norm=LogNorm(),
+            cmap="Greys_r",
+            linewidths=0.6,
+            alpha=0.8,
+        )
     else:
         ax.contour(X, Y, Z, levels=levels, cmap="Greys_r", linewidths=0.6, alpha=0.8)
     if mark_minimum and surface.minimum is not None:
-        ax.plot(*surface.minimum, marker="*", color="black", markersize=14, linestyle="none", label="minimum")
+        ax.plot(
+            *surface.minimum,
+            marker="*",
+            color="black",
+            markersize=14,
+            linestyle="none",
+            label="minimum",
+        )
     ax.set_xlim(*(xlim or surface.xlim))
     ax.set_ylim(*(ylim or surface.ylim))
     ax.set_xlabel(r"$\theta_1$")
@@ -172,8 +258,21 @@ def plot_path(ax, thetas, label=None, color=None, marker=None, every=1, **kw):
     every = check_int("every", every, 1)
     kw.setdefault("linewidth", 1.5)
     kw.setdefault("markersize", 3)
-    line, = ax.plot(thetas[::every, 0], thetas[::every, 1], color=color, marker=marker, label=label, **kw)
-    ax.plot(*thetas[0], marker="o", color=line.get_color(), markersize=6, markeredgecolor="black")
+    (line,) = ax.plot(
+        thetas[::every, 0],
+        thetas[::every, 1],
+        color=color,
+        marker=marker,
+        label=label,
+        **kw,
+    )
+    ax.plot(
+        *thetas[0],
+        marker="o",
+        color=line.get_color(),
+        markersize=6,
+        markeredgecolor="black",
+    )
     return line
 
 
@@ -183,9 +282,18 @@ def plot_paths(surface, results, ax=None, title=None, **contour_kw):
     for label, res in results.items():
         _check_path(f"results[{label!r}].thetas", getattr(res, "thetas", None))
     ax = contour(surface, ax=ax, **contour_kw)
-    for i, ((label, res), (color, ls)) in enumerate(zip(results.items(), styles_for(results))):
-        plot_path(ax, res.thetas, label=label, color=color, linestyle=ls,
-                  marker=MARKERS[i % len(MARKERS)], every=max(1, len(res.thetas) // 40))
+    for i, ((label, res), (color, ls)) in enumerate(
+        zip(results.items(), styles_for(results))
+    ):
+        plot_path(
+            ax,
+            res.thetas,
+            label=label,
+            color=color,
+            linestyle=ls,
+            marker=MARKERS[i % len(MARKERS)],
+            every=max(1, len(res.thetas) // 40),
+        )
     ax.legend(loc="best", fontsize=8)
     if title:
         ax.set_title(title)
@@ -205,20 +313,28 @@ def loss_curves(results, ax=None, f_min=0.0, logy=True, xlabel="step", title=Non
     logy = _check_bool("logy", logy)
     curves = {}
     for label, res in results.items():
-        losses = getattr(res, "losses", getattr(res, "epoch_losses", res))   # Result, TrainResult or array
+        losses = getattr(
+            res, "losses", getattr(res, "epoch_losses", res)
+        )  # Result, TrainResult or array
         try:
             losses = np.asarray(losses, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"results[{label!r}] must be a Result, a TrainResult or a 1-D array of losses, "
-                             f"got {res!r}") from None
+            raise ValueError(
+                f"results[{label!r}] must be a Result, a TrainResult or a 1-D array of losses, "
+                f"got {res!r}"
+            ) from None
         if losses.ndim != 1:
-            raise ValueError(f"results[{label!r}] must hold a 1-D sequence of losses, got shape {losses.shape}")
+            raise ValueError(
+                f"results[{label!r}] must hold a 1-D sequence of losses, got shape {losses.shape}"
+            )
         curves[label] = losses
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
     for (label, losses), (color, ls) in zip(curves.items(), styles_for(results)):
         losses = losses - f_min
-        losses = np.where(np.isfinite(losses) & (np.abs(losses) < 1e200), losses, np.nan)  # diverged runs
+        losses = np.where(
+            np.isfinite(losses) & (np.abs(losses) < 1e200), losses, np.nan
+        )  # diverged runs
         ax.plot(losses, label=label, color=color, linestyle=ls)
     if logy:
         ax.set_yscale("log")

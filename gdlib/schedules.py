@@ -11,6 +11,7 @@ The step-size searches :func:`backtracking` and :func:`golden_section` either
 return a step that does what they promise or raise: a :class:`LineSearchError`
 when the search itself fails, a ``ValueError`` for bad input.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,15 @@ import numpy as np
 from .base import check_int, check_real
 
 __all__ = [
-    "constant", "time_based_decay", "step_decay", "exponential_decay",
-    "robbins_monro", "backtracking", "golden_section", "log_grid", "LineSearchError",
+    "constant",
+    "time_based_decay",
+    "step_decay",
+    "exponential_decay",
+    "robbins_monro",
+    "backtracking",
+    "golden_section",
+    "log_grid",
+    "LineSearchError",
 ]
 
 
@@ -38,13 +46,16 @@ class LineSearchError(RuntimeError):
 
 # --- checks ------------------------------------------------------------------------------------
 
+
 def _check_open_unit(name, value, high_closed=False):
     """``value`` as a float in (0, 1) (or (0, 1] with ``high_closed``), else a ValueError naming it."""
     interval = "(0, 1]" if high_closed else "(0, 1)"
     try:
         value = check_real(name, value, 0.0, low_open=True)
     except ValueError:
-        raise ValueError(f"{name} must be a real number in {interval}, got {value!r}") from None
+        raise ValueError(
+            f"{name} must be a real number in {interval}, got {value!r}"
+        ) from None
     if value > 1.0 or (value == 1.0 and not high_closed):
         raise ValueError(f"{name} must be a real number in {interval}, got {value!r}")
     return value
@@ -53,20 +64,28 @@ def _check_open_unit(name, value, high_closed=False):
 def _check_t(t):
     """The tick ``t`` as a float, or as a float array: finite and ≥ 0, else a ValueError naming t."""
     if isinstance(t, (bool, np.bool_)):
-        raise ValueError(f"t must be a finite real number >= 0 (a step or epoch count), got {t!r}")
+        raise ValueError(
+            f"t must be a finite real number >= 0 (a step or epoch count), got {t!r}"
+        )
     if isinstance(t, (int, float, np.integer, np.floating)):
         if not (math.isfinite(t) and t >= 0):
-            raise ValueError(f"t must be a finite real number >= 0 (a step or epoch count), got {t!r}")
+            raise ValueError(
+                f"t must be a finite real number >= 0 (a step or epoch count), got {t!r}"
+            )
         return float(t)
     arr = np.asarray(t)
     if arr.dtype.kind not in "iuf":
-        raise ValueError(f"t must be a finite real number >= 0 or an array of them, got {t!r}")
+        raise ValueError(
+            f"t must be a finite real number >= 0 or an array of them, got {t!r}"
+        )
     arr = arr.astype(float)
     bad = ~(np.isfinite(arr) & (arr >= 0))
     if bad.any():
         first = float(arr.reshape(-1)[np.flatnonzero(bad.reshape(-1))[0]])
-        raise ValueError(f"t must hold finite real numbers >= 0 (step or epoch counts), "
-                         f"but it contains {first!r}")
+        raise ValueError(
+            f"t must hold finite real numbers >= 0 (step or epoch counts), "
+            f"but it contains {first!r}"
+        )
     return arr
 
 
@@ -77,6 +96,7 @@ def _out(value):
 
 # --- schedules ---------------------------------------------------------------------------------
 
+
 def constant(eta0):
     """η_t = η0, for η0 > 0 finite."""
     eta0 = check_real("eta0", eta0, 0.0, low_open=True)
@@ -84,6 +104,7 @@ def constant(eta0):
     def schedule(t):
         t = _check_t(t)
         return eta0 if np.ndim(t) == 0 else np.full(np.shape(t), eta0)
+
     return schedule
 
 
@@ -97,8 +118,9 @@ def time_based_decay(eta0, k):
 
     def schedule(t):
         t = _check_t(t)
-        with np.errstate(over="ignore"):          # k t = inf gives the limit η = 0
+        with np.errstate(over="ignore"):  # k t = inf gives the limit η = 0
             return _out(eta0 / (1.0 + k * np.asarray(t)))
+
     return schedule
 
 
@@ -121,6 +143,7 @@ def step_decay(eta0, drop=0.5, every=10):
         t = _check_t(t)
         with np.errstate(under="ignore"):
             return _out(eta0 * drop ** np.floor_divide(t, every))
+
     return schedule
 
 
@@ -135,8 +158,11 @@ def exponential_decay(eta0, k):
 
     def schedule(t):
         t = _check_t(t)
-        with np.errstate(over="ignore", under="ignore"):   # k t = inf gives exp(-inf) = 0
+        with np.errstate(
+            over="ignore", under="ignore"
+        ):  # k t = inf gives exp(-inf) = 0
             return _out(eta0 * np.exp(-k * np.asarray(t, dtype=float)))
+
     return schedule
 
 
@@ -153,23 +179,33 @@ def robbins_monro(eta0, tau=1.0, power=1.0):
 
     def schedule(t):
         t = _check_t(t)
-        with np.errstate(over="ignore", under="ignore"):   # t/τ = inf gives the limit η = 0
+        with np.errstate(
+            over="ignore", under="ignore"
+        ):  # t/τ = inf gives the limit η = 0
             return _out(eta0 / (1.0 + np.asarray(t) / tau) ** power)
+
     return schedule
 
 
 # --- step-size searches ------------------------------------------------------------------------
+
 
 def _finite_vector(name, value, shape=None):
     """``value`` as a finite float array (of ``shape``, if given), else a ValueError naming it."""
     try:
         arr = np.array(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of real numbers, got {value!r}") from None
+        raise ValueError(
+            f"{name} must be an array of real numbers, got {value!r}"
+        ) from None
     if shape is not None and arr.shape != shape:
-        raise ValueError(f"{name} must have the shape of theta, {shape}, got {arr.shape}")
+        raise ValueError(
+            f"{name} must have the shape of theta, {shape}, got {arr.shape}"
+        )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, but it contains NaN or inf: {value!r}")
+        raise ValueError(
+            f"{name} must be finite, but it contains NaN or inf: {value!r}"
+        )
     return arr
 
 
@@ -178,13 +214,17 @@ def _finite_value(name, value, where):
     try:
         out = float(np.asarray(value, dtype=float).reshape(()))
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must return a real number, but returned {value!r} at {where}") from None
+        raise ValueError(
+            f"{name} must return a real number, but returned {value!r} at {where}"
+        ) from None
     if not math.isfinite(out):
         raise ValueError(f"{name} returned {out} at {where}: it must be finite there")
     return out
 
 
-def backtracking(f, grad, theta, eta0=1.0, c=1e-4, rho=0.5, max_iter=60, g=None, d=None):
+def backtracking(
+    f, grad, theta, eta0=1.0, c=1e-4, rho=0.5, max_iter=60, g=None, d=None
+):
     """Backtracking (Armijo) line search along the steepest-descent direction.
 
     Returns the first η in η0, ρη0, ρ²η0, ... that satisfies the sufficient-decrease
@@ -221,19 +261,25 @@ def backtracking(f, grad, theta, eta0=1.0, c=1e-4, rho=0.5, max_iter=60, g=None,
     theta = _finite_vector("theta", theta)
     if g is None:
         if not callable(grad):
-            raise ValueError(f"grad must be a callable gradient grad(theta) when g is not given, got {grad!r}")
+            raise ValueError(
+                f"grad must be a callable gradient grad(theta) when g is not given, got {grad!r}"
+            )
         g = _finite_vector("the gradient grad(theta)", grad(theta), theta.shape)
     else:
         g = _finite_vector("g", g, theta.shape)
     direction = -g if d is None else _finite_vector("d", d, theta.shape)
-    slope = float(g.ravel() @ direction.ravel())            # the directional derivative g·d
+    slope = float(g.ravel() @ direction.ravel())  # the directional derivative g·d
     if not math.isfinite(slope):
-        raise ValueError(f"g·d = {slope} overflows float64: scale the problem, or pass a shorter d")
+        raise ValueError(
+            f"g·d = {slope} overflows float64: scale the problem, or pass a shorter d"
+        )
     if d is not None and slope >= 0:
-        raise ValueError(f"d must be a descent direction (g·d < 0), but g·d = {slope:g}: "
-                         "f does not decrease along d from theta")
+        raise ValueError(
+            f"d must be a descent direction (g·d < 0), but g·d = {slope:g}: "
+            "f does not decrease along d from theta"
+        )
     f0 = _finite_value("f", f(theta), "theta")
-    if slope == 0:                                          # g = 0 with d = -g: stationary
+    if slope == 0:  # g = 0 with d = -g: stationary
         return eta0
     eta = eta0
     for i in range(1, max_iter + 1):
@@ -242,15 +288,21 @@ def backtracking(f, grad, theta, eta0=1.0, c=1e-4, rho=0.5, max_iter=60, g=None,
             raise LineSearchError(
                 f"backtracking: the step eta = {eta:g} no longer changes theta in float64, and no "
                 f"longer step satisfied the Armijo condition: f does not decrease along the search "
-                f"direction (is g the gradient of f at theta?)", eta, i - 1)
+                f"direction (is g the gradient of f at theta?)",
+                eta,
+                i - 1,
+            )
         with np.errstate(over="ignore", invalid="ignore"):
             f_trial = f(trial)
             if f_trial <= f0 + c * eta * slope and f_trial < f0:
                 return eta
         eta *= rho
-    raise LineSearchError(f"backtracking found no step satisfying the Armijo condition in "
-                          f"max_iter={max_iter} trials (the last was eta = {eta / rho:g})",
-                          eta / rho, max_iter)
+    raise LineSearchError(
+        f"backtracking found no step satisfying the Armijo condition in "
+        f"max_iter={max_iter} trials (the last was eta = {eta / rho:g})",
+        eta / rho,
+        max_iter,
+    )
 
 
 def golden_section(phi, a, b, tol=1e-10, max_iter=200):
@@ -270,16 +322,20 @@ def golden_section(phi, a, b, tol=1e-10, max_iter=200):
     a = check_real("a", a)
     b = check_real("b", b)
     if not a < b:
-        raise ValueError(f"need a < b (the bounds are not swapped), got a={a!r}, b={b!r}")
+        raise ValueError(
+            f"need a < b (the bounds are not swapped), got a={a!r}, b={b!r}"
+        )
     if not math.isfinite(b - a):
-        raise ValueError(f"the interval [a, b] = [{a!r}, {b!r}] is wider than float64 can hold")
+        raise ValueError(
+            f"the interval [a, b] = [{a!r}, {b!r}] is wider than float64 can hold"
+        )
     tol = check_real("tol", tol, 0.0, low_open=True)
     max_iter = check_int("max_iter", max_iter, 1)
 
     def value(eta):
         return _finite_value("phi", phi(eta), f"eta = {eta!r}")
 
-    inv_phi = (math.sqrt(5) - 1) / 2           # 1/φ ≈ 0.618
+    inv_phi = (math.sqrt(5) - 1) / 2  # 1/φ ≈ 0.618
     c, d = b - inv_phi * (b - a), a + inv_phi * (b - a)
     fc, fd = value(c), value(d)
     for _ in range(max_iter):
@@ -294,10 +350,13 @@ def golden_section(phi, a, b, tol=1e-10, max_iter=200):
             d = a + inv_phi * (b - a)
             fd = value(d)
     if b - a > tol:
-        raise LineSearchError(f"golden_section: the bracket [{a!r}, {b!r}] is still wider than "
-                              f"tol={tol:g} after max_iter={max_iter} iterations; raise max_iter, or "
-                              f"tol if it is below the float64 spacing near the minimizer",
-                              (a + b) / 2, max_iter)
+        raise LineSearchError(
+            f"golden_section: the bracket [{a!r}, {b!r}] is still wider than "
+            f"tol={tol:g} after max_iter={max_iter} iterations; raise max_iter, or "
+            f"tol if it is below the float64 spacing near the minimizer",
+            (a + b) / 2,
+            max_iter,
+        )
     return a + (b - a) / 2
 
 
@@ -313,4 +372,6 @@ def log_grid(low, high, per_decade=3):
         raise ValueError(f"high must exceed low, got low={low!r}, high={high!r}")
     per_decade = check_int("per_decade", per_decade, 1)
     decades = math.log10(high) - math.log10(low)
-    return np.logspace(math.log10(low), math.log10(high), int(round(decades * per_decade)) + 1)
+    return np.logspace(
+        math.log10(low), math.log10(high), int(round(decades * per_decade)) + 1
+    )

@@ -21,6 +21,7 @@ early stopping and gradient noise.
 >>> stop.best_epoch, stop.stopped_epoch
 (1, 3)
 """
+
 from __future__ import annotations
 
 import math
@@ -40,11 +41,15 @@ from .validation import (
 )
 
 __all__ = [
-    "FitResult", "fit", "curriculum", "batchnorm_forward", "batchnorm_backward", "BatchNormMLP",
-    "EarlyStopping", "GradientNoise",
+    "FitResult",
+    "fit",
+    "curriculum",
+    "batchnorm_forward",
+    "batchnorm_backward",
+    "BatchNormMLP",
+    "EarlyStopping",
+    "GradientNoise",
 ]
-
-
 
 
 # --- batch normalization ------------------------------------------------------------------------
@@ -57,14 +62,21 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5):
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[0] < 2:
-        raise ValueError(f"x must be a batch of at least 2 rows (m x k), got shape {x.shape}")
+        raise ValueError(
+            f"x must be a batch of at least 2 rows (m x k), got shape {x.shape}"
+        )
     mean = x.mean(axis=0)
-    var = x.var(axis=0)                                 # biased: divides by m
+    var = x.var(axis=0)  # biased: divides by m
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = (x - mean) * inv_std
     y = gamma * x_hat + beta
-    return y, {"x_hat": x_hat, "inv_std": inv_std, "gamma": np.asarray(gamma, dtype=float),
-               "mean": mean, "var": var}
+    return y, {
+        "x_hat": x_hat,
+        "inv_std": inv_std,
+        "gamma": np.asarray(gamma, dtype=float),
+        "mean": mean,
+        "var": var,
+    }
 
 
 def batchnorm_backward(dy, cache):
@@ -99,8 +111,18 @@ class BatchNormMLP:
     the running averages to mean 0 and variance 1.
     """
 
-    def __init__(self, n_inputs, hidden=(32,), n_classes=10, activation="tanh", batchnorm=True,
-                 eps=1e-5, decay=0.9, l2=0.0, seed=0):
+    def __init__(
+        self,
+        n_inputs,
+        hidden=(32,),
+        n_classes=10,
+        activation="tanh",
+        batchnorm=True,
+        eps=1e-5,
+        decay=0.9,
+        l2=0.0,
+        seed=0,
+    ):
         hidden = check_architecture(n_inputs, hidden, n_classes, activation)
         self.eps = check_real("eps", eps, 0.0)
         self.decay = check_real("decay", decay, 0.0)
@@ -121,8 +143,10 @@ class BatchNormMLP:
         self.reset_running()
 
     def __repr__(self):
-        return (f"BatchNormMLP(sizes={self.sizes}, activation={self.activation!r}, "
-                f"batchnorm={self.batchnorm}, decay={self.decay:g}, eps={self.eps:g})")
+        return (
+            f"BatchNormMLP(sizes={self.sizes}, activation={self.activation!r}, "
+            f"batchnorm={self.batchnorm}, decay={self.decay:g}, eps={self.eps:g})"
+        )
 
     def reset_running(self):
         """Running mean 0 and running variance 1 for every batch-normalized layer."""
@@ -138,21 +162,28 @@ class BatchNormMLP:
         """Views of θ: a list with one dict per layer, keys 'W' and 'b' or 'W', 'gamma', 'beta'."""
         theta = np.asarray(theta)
         if theta.shape != (self.n_params,):
-            raise ValueError(f"theta must have shape ({self.n_params},) for {self!r}, got {theta.shape}")
+            raise ValueError(
+                f"theta must have shape ({self.n_params},) for {self!r}, got {theta.shape}"
+            )
         layers, i = [], 0
         for m, k, names in self.blocks:
-            layer = {"W": theta[i:i + m * k].reshape(m, k)}
+            layer = {"W": theta[i : i + m * k].reshape(m, k)}
             i += m * k
             for name in names:
-                layer[name] = theta[i:i + k]
+                layer[name] = theta[i : i + k]
                 i += k
             layers.append(layer)
         return layers
 
     def init(self, n_features=None, seed=None):
         """W ~ gain · N(0, 1)/√fan-in (as :meth:`gdlib.MLP.init`), γ = 1, β = b = 0; resets running stats."""
-        if n_features is not None and check_int("n_features", n_features, 1) != self.sizes[0]:
-            raise ValueError(f"the data has {n_features} features but the network expects {self.sizes[0]}")
+        if (
+            n_features is not None
+            and check_int("n_features", n_features, 1) != self.sizes[0]
+        ):
+            raise ValueError(
+                f"the data has {n_features} features but the network expects {self.sizes[0]}"
+            )
         rng = np.random.default_rng(self.seed if seed is None else check_seed(seed))
         theta = np.zeros(self.n_params)
         gain = np.sqrt(2.0) if self.activation == "relu" else 1.0
@@ -167,7 +198,9 @@ class BatchNormMLP:
     # --- forward and backward ----------------------------------------------------------------
     def _inputs(self, theta, X, y=None, training=True):
         """The checks shared with :class:`gdlib.MLP`; training mode needs 2 rows for batch statistics."""
-        return forward_inputs(self, theta, X, y, min_rows=2 if training and self.batchnorm else 1)
+        return forward_inputs(
+            self, theta, X, y, min_rows=2 if training and self.batchnorm else 1
+        )
 
     def _forward(self, theta, X, training):
         phi, _ = _ACTIVATIONS[self.activation]
@@ -177,15 +210,25 @@ class BatchNormMLP:
             if l == 0:
                 with np.errstate(over="ignore", invalid="ignore"):
                     z = X @ layer["W"]
-                check_product(z, X)             # a NaN/inf in X: a ValueError, before any state changes
+                check_product(
+                    z, X
+                )  # a NaN/inf in X: a ValueError, before any state changes
             else:
-                z = acts[-1] @ layer["W"]             # a NaN/inf in X: a ValueError, before any state changes
+                z = (
+                    acts[-1] @ layer["W"]
+                )  # a NaN/inf in X: a ValueError, before any state changes
             if "gamma" in layer:
                 if training:
-                    z_hat, cache = batchnorm_forward(z, layer["gamma"], layer["beta"], self.eps)
+                    z_hat, cache = batchnorm_forward(
+                        z, layer["gamma"], layer["beta"], self.eps
+                    )
                 else:
-                    z_hat = (layer["gamma"] * (z - self.running_mean[l]) / np.sqrt(self.running_var[l] + self.eps)
-                             + layer["beta"])
+                    z_hat = (
+                        layer["gamma"]
+                        * (z - self.running_mean[l])
+                        / np.sqrt(self.running_var[l] + self.eps)
+                        + layer["beta"]
+                    )
                     cache = None
             else:
                 z_hat, cache = z + layer["b"], None
@@ -202,7 +245,9 @@ class BatchNormMLP:
         return layers, acts, zs, caches, log_p
 
     def _cross_entropy(self, layers, log_p, y):
-        penalty = 0.5 * self.l2 * sum(float(np.sum(layer["W"] ** 2)) for layer in layers)
+        penalty = (
+            0.5 * self.l2 * sum(float(np.sum(layer["W"] ** 2)) for layer in layers)
+        )
         value = float(-np.mean(log_p[np.arange(len(y)), y])) + penalty
         return value if not math.isnan(value) else math.inf
 
@@ -235,19 +280,23 @@ class BatchNormMLP:
         n = len(y)
         delta = np.exp(log_p)
         delta[np.arange(n), y] -= 1.0
-        delta /= n                                         # ∂L/∂logits
+        delta /= n  # ∂L/∂logits
         g = np.zeros(self.n_params)
         grads = self.unpack(g)
         for l in range(len(layers) - 1, -1, -1):
             layer, glayer = layers[l], grads[l]
             glayer["W"][...] = acts[l].T @ delta + self.l2 * layer["W"]
-            if l == len(layers) - 1 or "b" in glayer:      # delta is ∂L/∂(z + b)
+            if l == len(layers) - 1 or "b" in glayer:  # delta is ∂L/∂(z + b)
                 glayer["b"][...] = delta.sum(axis=0)
             if l > 0:
-                delta = (delta @ layer["W"].T) * dphi(zs[l - 1], acts[l])     # ∂L/∂ẑ of layer l−1
+                delta = (delta @ layer["W"].T) * dphi(
+                    zs[l - 1], acts[l]
+                )  # ∂L/∂ẑ of layer l−1
                 cache = caches[l - 1]
                 if cache is not None:
-                    delta, grads[l - 1]["gamma"][...], grads[l - 1]["beta"][...] = batchnorm_backward(delta, cache)
+                    delta, grads[l - 1]["gamma"][...], grads[l - 1]["beta"][...] = (
+                        batchnorm_backward(delta, cache)
+                    )
         if np.all(np.isfinite(g)):
             self._update_running(caches, n)
         return g
@@ -257,9 +306,13 @@ class BatchNormMLP:
         for l, cache in enumerate(caches):
             if cache is None:
                 continue
-            new_mean[l] = self.decay * self.running_mean[l] + (1 - self.decay) * cache["mean"]
-            new_var[l] = self.decay * self.running_var[l] + (1 - self.decay) * cache["var"] * m / (m - 1)
-        self.running_mean, self.running_var = new_mean, new_var      # all layers at once
+            new_mean[l] = (
+                self.decay * self.running_mean[l] + (1 - self.decay) * cache["mean"]
+            )
+            new_var[l] = self.decay * self.running_var[l] + (1 - self.decay) * cache[
+                "var"
+            ] * m / (m - 1)
+        self.running_mean, self.running_var = new_mean, new_var  # all layers at once
 
     # --- predictions (inference mode) ----------------------------------------------------------
     def predict_proba(self, theta, X):
@@ -272,7 +325,9 @@ class BatchNormMLP:
 
     def accuracy(self, theta, X, y):
         theta, X, y = self._inputs(theta, X, y, training=False)
-        return float(np.mean(np.argmax(self._forward(theta, X, training=False)[4], axis=1) == y))
+        return float(
+            np.mean(np.argmax(self._forward(theta, X, training=False)[4], axis=1) == y)
+        )
 
 
 # --- early stopping ----------------------------------------------------------------------------
@@ -309,7 +364,9 @@ class EarlyStopping:
         self.history.append(value)
         if value < self.best_value - self.min_delta:
             self.best_value, self.best_epoch, self.wait = value, self.epoch, 0
-            self.best_theta = None if theta is None else np.array(theta, dtype=float, copy=True)
+            self.best_theta = (
+                None if theta is None else np.array(theta, dtype=float, copy=True)
+            )
         else:
             self.wait += 1
         if self.wait >= self.patience:
@@ -351,7 +408,9 @@ class GradientNoise:
         self.reset()
 
     def __repr__(self):
-        return f"GradientNoise(eta={self.eta:g}, gamma={self.gamma:g}, seed={self.seed})"
+        return (
+            f"GradientNoise(eta={self.eta:g}, gamma={self.gamma:g}, seed={self.seed})"
+        )
 
     def reset(self):
         """t = 0 and a freshly seeded generator: the same noise sequence again."""
@@ -373,6 +432,7 @@ class GradientNoise:
     def __call__(self, grad_fn):
         def noisy_grad(theta):
             return self.add(grad_fn(theta))
+
         return noisy_grad
 
 
@@ -390,7 +450,11 @@ def curriculum(difficulty, start=0.2, ramp_epochs=5, mix=0.0):
     random from every difficulty.
     """
     difficulty = np.asarray(difficulty, dtype=float)
-    if difficulty.ndim != 1 or difficulty.size < 1 or not np.all(np.isfinite(difficulty)):
+    if (
+        difficulty.ndim != 1
+        or difficulty.size < 1
+        or not np.all(np.isfinite(difficulty))
+    ):
         raise ValueError("difficulty must be a non-empty 1-D array of finite scores")
     start = check_real("start", start, 0.0, low_open=True)
     if start > 1:
@@ -404,11 +468,13 @@ def curriculum(difficulty, start=0.2, ramp_epochs=5, mix=0.0):
 
     def order(epoch, rng):
         fraction = start + (1 - start) * min(1.0, epoch / ramp_epochs)
-        pool = easiest_first[:max(1, int(round(fraction * n)))]
+        pool = easiest_first[: max(1, int(round(fraction * n)))]
         n_mixed = int(round(mix * n))
         n_pool = n - n_mixed
         passes = [rng.permutation(pool) for _ in range(-(-n_pool // pool.size))]
-        from_pool = np.concatenate(passes)[:n_pool] if n_pool else np.array([], dtype=int)
+        from_pool = (
+            np.concatenate(passes)[:n_pool] if n_pool else np.array([], dtype=int)
+        )
         from_all = rng.permutation(n)[:n_mixed]
         return rng.permutation(np.concatenate([from_pool, from_all]).astype(int))
 
@@ -435,8 +501,21 @@ class FitResult:
         return len(self.epoch_losses) - 1
 
 
-def fit(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None, order="shuffle",
-        validation=None, early_stopping=None, restore_best=True, grad_wrapper=None):
+def fit(
+    optimizer,
+    model,
+    X,
+    y,
+    batch_size=None,
+    epochs=10,
+    seed=0,
+    theta0=None,
+    order="shuffle",
+    validation=None,
+    early_stopping=None,
+    restore_best=True,
+    grad_wrapper=None,
+):
     """Train ``model`` epoch by epoch, like :func:`gdlib.train`, with the strategies of this module.
 
     Parameters
@@ -464,22 +543,33 @@ def fit(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
     loss not above L0 raises :class:`gdlib.NonFiniteError` blaming the gradient.
     ``message`` says how the run ended.
     """
-    X, y, theta, validation = check_training_inputs(optimizer, model, X, y, theta0, epochs, seed,
-                                                    validation, "validation")
+    X, y, theta, validation = check_training_inputs(
+        optimizer, model, X, y, theta0, epochs, seed, validation, "validation"
+    )
     n = len(y)
     batch_size = check_batch_size(batch_size, n)
     if not (order in ("shuffle", "fixed") or callable(order)):
-        raise ValueError(f"order must be 'shuffle', 'fixed' or a callable order(epoch, rng), got {order!r}")
+        raise ValueError(
+            f"order must be 'shuffle', 'fixed' or a callable order(epoch, rng), got {order!r}"
+        )
     if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-        raise ValueError(f"early_stopping must be an EarlyStopping object, got {early_stopping!r}")
+        raise ValueError(
+            f"early_stopping must be an EarlyStopping object, got {early_stopping!r}"
+        )
     if early_stopping is not None and validation is None:
-        raise ValueError("early_stopping needs a validation set: pass validation=(X_val, y_val)")
+        raise ValueError(
+            "early_stopping needs a validation set: pass validation=(X_val, y_val)"
+        )
     if grad_wrapper is not None and not callable(grad_wrapper):
-        raise ValueError(f"grad_wrapper must be a callable mapping a gradient function to another, got {grad_wrapper!r}")
+        raise ValueError(
+            f"grad_wrapper must be a callable mapping a gradient function to another, got {grad_wrapper!r}"
+        )
     rng = np.random.default_rng(seed)
     loss0 = float(model.loss(theta, X, y))
     if not math.isfinite(loss0):
-        raise ValueError(f"the training loss at theta0 is {loss0}: theta0 must give a finite loss")
+        raise ValueError(
+            f"the training loss at theta0 is {loss0}: theta0 must give a finite loss"
+        )
     optimizer.reset()
     if early_stopping is not None:
         early_stopping.reset()
@@ -494,49 +584,80 @@ def fit(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
             if order == "shuffle":
                 batches = minibatches(n, batch_size, rng)
             else:
-                idx = np.arange(n) if order == "fixed" else np.asarray(order(epoch, rng))
-                if idx.ndim != 1 or idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= n)):
-                    raise ValueError(f"order(epoch, rng) must return a 1-D array of row indices in [0, {n}), "
-                                     f"got {idx!r} in epoch {epoch}")
-                batches = [idx[i:i + batch_size] for i in range(0, len(idx), batch_size)]
+                idx = (
+                    np.arange(n) if order == "fixed" else np.asarray(order(epoch, rng))
+                )
+                if (
+                    idx.ndim != 1
+                    or idx.dtype.kind not in "iu"
+                    or (idx.size and (idx.min() < 0 or idx.max() >= n))
+                ):
+                    raise ValueError(
+                        f"order(epoch, rng) must return a 1-D array of row indices in [0, {n}), "
+                        f"got {idx!r} in epoch {epoch}"
+                    )
+                batches = [
+                    idx[i : i + batch_size] for i in range(0, len(idx), batch_size)
+                ]
             seen, refused = 0, False
             for b in batches:
                 Xb, yb = X[b], y[b]
                 batch_loss = model.loss(theta, Xb, yb)
-                grad_fn = lambda th, Xb=Xb, yb=yb: model.grad(th, Xb, yb)   # noqa: E731
+                grad_fn = lambda th, Xb=Xb, yb=yb: model.grad(th, Xb, yb)  # noqa: E731
                 try:
-                    theta = optimizer.step(theta, grad_wrapper(grad_fn) if grad_wrapper else grad_fn)
+                    theta = optimizer.step(
+                        theta, grad_wrapper(grad_fn) if grad_wrapper else grad_fn
+                    )
                 except NonFiniteError as err:
-                    message = explain_refused_step(err, float(model.loss(theta, X, y)), loss0,
-                                                   f"at step {len(step_losses) + 1} (epoch {epoch + 1})",
-                                                   optimizer, "the (wrapped) gradient")
+                    message = explain_refused_step(
+                        err,
+                        float(model.loss(theta, X, y)),
+                        loss0,
+                        f"at step {len(step_losses) + 1} (epoch {epoch + 1})",
+                        optimizer,
+                        "the (wrapped) gradient",
+                    )
                     refused = True
                     break
                 step_losses.append(batch_loss)
                 seen += len(b)
-                if not np.all(np.isfinite(theta)):          # an optimizer without the step guard
+                if not np.all(
+                    np.isfinite(theta)
+                ):  # an optimizer without the step guard
                     refused = True
-                    message = (f"diverged: the parameters became NaN or inf in epoch {epoch + 1} "
-                               f"with {optimizer!r}; try a smaller learning rate")
+                    message = (
+                        f"diverged: the parameters became NaN or inf in epoch {epoch + 1} "
+                        f"with {optimizer!r}; try a smaller learning rate"
+                    )
                     break
             if refused:
                 status = "diverged"
                 if seen:
-                    epoch_losses.append(float(model.loss(theta, X, y)) if np.all(np.isfinite(theta)) else math.inf)
+                    epoch_losses.append(
+                        float(model.loss(theta, X, y))
+                        if np.all(np.isfinite(theta))
+                        else math.inf
+                    )
                     grad_evals.append(grad_evals[-1] + seen)
                 break
             epoch_losses.append(model.loss(theta, X, y))
             grad_evals.append(grad_evals[-1] + seen)
             if is_divergent(epoch_losses[-1], loss0):
                 status = "diverged"
-                message = divergence_message(epoch_losses[-1], loss0, f"in epoch {epoch + 1}", optimizer)
+                message = divergence_message(
+                    epoch_losses[-1], loss0, f"in epoch {epoch + 1}", optimizer
+                )
                 break
             if validation is not None:
                 val_losses.append(model.loss(theta, *validation))
-                if early_stopping is not None and early_stopping.update(val_losses[-1], theta):
+                if early_stopping is not None and early_stopping.update(
+                    val_losses[-1], theta
+                ):
                     status = "stopped early"
-                    message = (f"stopped early after epoch {epoch + 1}: the validation loss did not improve "
-                               f"for {early_stopping.patience} epochs")
+                    message = (
+                        f"stopped early after epoch {epoch + 1}: the validation loss did not improve "
+                        f"for {early_stopping.patience} epochs"
+                    )
                     break
     final_theta = theta
     stopped = best = None
@@ -544,5 +665,15 @@ def fit(optimizer, model, X, y, batch_size=None, epochs=10, seed=0, theta0=None,
         stopped, best = early_stopping.stopped_epoch, early_stopping.best_epoch
         if restore_best and early_stopping.best_theta is not None:
             theta = early_stopping.best_theta.copy()
-    return FitResult(theta, np.array(epoch_losses), np.array(grad_evals), np.array(step_losses),
-                     np.array(val_losses), status, stopped, best, final_theta, message)
+    return FitResult(
+        theta,
+        np.array(epoch_losses),
+        np.array(grad_evals),
+        np.array(step_losses),
+        np.array(val_losses),
+        status,
+        stopped,
+        best,
+        final_theta,
+        message,
+    )

@@ -8,6 +8,7 @@ exact gradient (for experiments), so the two can never disagree.
 >>> beale.f([3.0, 0.5]), float(abs(beale.grad([3.0, 0.5])).max())
 (0.0, 0.0)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,7 +18,15 @@ import sympy as sp
 
 from .base import check_int, check_real
 
-__all__ = ["Surface", "quadratic", "ravine", "rosenbrock", "beale", "saddle", "SURFACES"]
+__all__ = [
+    "Surface",
+    "quadratic",
+    "ravine",
+    "rosenbrock",
+    "beale",
+    "saddle",
+    "SURFACES",
+]
 
 x, y = sp.symbols("x y", real=True)
 
@@ -73,12 +82,22 @@ class Surface:
         try:
             arr = np.asarray(theta, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"theta must be an array of {self.dim} real numbers for the surface "
-                             f"{self.name!r}, got {theta!r}") from None
-        if arr.shape == (self.dim,) or (grid and arr.ndim >= 2 and arr.shape[0] == self.dim):
+            raise ValueError(
+                f"theta must be an array of {self.dim} real numbers for the surface "
+                f"{self.name!r}, got {theta!r}"
+            ) from None
+        if arr.shape == (self.dim,) or (
+            grid and arr.ndim >= 2 and arr.shape[0] == self.dim
+        ):
             return arr
-        wanted = f"({self.dim},) or ({self.dim}, ...) for a grid" if grid else f"({self.dim},)"
-        raise ValueError(f"theta must have shape {wanted} for the surface {self.name!r}, got shape {arr.shape}")
+        wanted = (
+            f"({self.dim},) or ({self.dim}, ...) for a grid"
+            if grid
+            else f"({self.dim},)"
+        )
+        raise ValueError(
+            f"theta must have shape {wanted} for the surface {self.name!r}, got shape {arr.shape}"
+        )
 
     def f(self, theta):
         """The value at θ (a float). Also accepts arrays shaped (2, ...) for grids.
@@ -119,7 +138,9 @@ class Surface:
         numbers with low < high, defaulting to the surface's plotting window.
         """
         if self.dim != 2:
-            raise ValueError(f"grid needs a surface of two variables; {self.name!r} has {self.dim}")
+            raise ValueError(
+                f"grid needs a surface of two variables; {self.name!r} has {self.dim}"
+            )
         n = check_int("n", n, 2)
         xs = np.linspace(*_window("xlim", self.xlim if xlim is None else xlim), n)
         ys = np.linspace(*_window("ylim", self.ylim if ylim is None else ylim), n)
@@ -132,13 +153,19 @@ def _window(name, lim):
     try:
         low, high = lim
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair (low, high) of finite numbers, got {lim!r}") from None
+        raise ValueError(
+            f"{name} must be a pair (low, high) of finite numbers, got {lim!r}"
+        ) from None
     try:
         low, high = check_real(name, low), check_real(name, high)
     except ValueError:
-        raise ValueError(f"{name} must be a pair (low, high) of finite numbers, got {lim!r}") from None
+        raise ValueError(
+            f"{name} must be a pair (low, high) of finite numbers, got {lim!r}"
+        ) from None
     if not low < high:
-        raise ValueError(f"{name} must be a pair (low, high) with low < high, got {lim!r}")
+        raise ValueError(
+            f"{name} must be a pair (low, high) with low < high, got {lim!r}"
+        )
     return low, high
 
 
@@ -174,7 +201,11 @@ ravine.xlim, ravine.ylim = (-10.0, 10.0), (-3.0, 3.0)
 
 #: Rosenbrock's banana-shaped valley, minimum at (1, 1).
 rosenbrock = Surface(
-    "rosenbrock", (1 - x) ** 2 + 100 * (y - x**2) ** 2, minimum=[1.0, 1.0], xlim=(-2.0, 2.0), ylim=(-1.0, 3.0)
+    "rosenbrock",
+    (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+    minimum=[1.0, 1.0],
+    xlim=(-2.0, 2.0),
+    ylim=(-1.0, 3.0),
 )
 
 #: Beale's function, minimum at (3, 0.5).
@@ -189,6 +220,8 @@ beale = Surface(
 )
 
 #: The saddle x² − y²: a stationary point at the origin, and no minimum.
-saddle = Surface("saddle", x**2 - y**2, minimum=None, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0))
+saddle = Surface(
+    "saddle", x**2 - y**2, minimum=None, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0)
+)
 
 SURFACES = {s.name: s for s in (ravine, rosenbrock, beale, saddle)}

@@ -4,6 +4,7 @@ Expected values come from SymPy in exact rational arithmetic (square roots kept 
 evaluated to 30 digits) and from independent numpy transcriptions of the update rules written
 here, never from gdlib's own output.
 """
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -35,19 +36,30 @@ def exact_steps(rule, theta0, steps, beta1, beta2, eta, eps=None):
             if rule == "adam":
                 num = [mi / bc1 for mi in m]
             else:  # nadam
-                num = [beta1 * mi / bc1 + (1 - beta1) * gi / bc1 for mi, gi in zip(m, g)]
+                num = [
+                    beta1 * mi / bc1 + (1 - beta1) * gi / bc1 for mi, gi in zip(m, g)
+                ]
             th = [ti - eta * ni / di for ti, ni, di in zip(th, num, den)]
         out.append([float(sp.N(z, 30)) for z in th])
     return np.array(out)
 
 
 HYPER = {
-    "adam": (gdlib.Adam, dict(eta=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
-             dict(eta=R(1, 10), beta1=R(9, 10), beta2=R(999, 1000), eps=R(1, 10**8))),
-    "adamax": (gdlib.AdaMax, dict(eta=0.1, beta1=0.9, beta2=0.999),
-               dict(eta=R(1, 10), beta1=R(9, 10), beta2=R(999, 1000))),
-    "nadam": (gdlib.Nadam, dict(eta=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
-              dict(eta=R(1, 10), beta1=R(9, 10), beta2=R(999, 1000), eps=R(1, 10**8))),
+    "adam": (
+        gdlib.Adam,
+        dict(eta=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
+        dict(eta=R(1, 10), beta1=R(9, 10), beta2=R(999, 1000), eps=R(1, 10**8)),
+    ),
+    "adamax": (
+        gdlib.AdaMax,
+        dict(eta=0.1, beta1=0.9, beta2=0.999),
+        dict(eta=R(1, 10), beta1=R(9, 10), beta2=R(999, 1000)),
+    ),
+    "nadam": (
+        gdlib.Nadam,
+        dict(eta=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
+        dict(eta=R(1, 10), beta1=R(9, 10), beta2=R(999, 1000), eps=R(1, 10**8)),
+    ),
 }
 
 
@@ -68,18 +80,29 @@ def test_first_steps_known_closed_forms():
     g0 = QUAD.grad(np.array([3.0, -2.0]))
     for cls, factor in [(gdlib.Adam, 1.0), (gdlib.AdaMax, 1.0), (gdlib.Nadam, 1.9)]:
         kw = {} if cls is gdlib.AdaMax else {"eps": 0.0}
-        step = np.array([3.0, -2.0]) - cls(eta=0.01, **kw).step(np.array([3.0, -2.0]), QUAD.grad)
+        step = np.array([3.0, -2.0]) - cls(eta=0.01, **kw).step(
+            np.array([3.0, -2.0]), QUAD.grad
+        )
         np.testing.assert_allclose(step, factor * 0.01 * np.sign(g0), rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- hyperparameters
 BAD = [
-    (gdlib.Adam, "eta", 0.0), (gdlib.Adam, "eta", -1e-3), (gdlib.Adam, "beta1", 1.0),
-    (gdlib.Adam, "beta1", -0.1), (gdlib.Adam, "beta2", 1.0), (gdlib.Adam, "eps", -1e-8),
+    (gdlib.Adam, "eta", 0.0),
+    (gdlib.Adam, "eta", -1e-3),
+    (gdlib.Adam, "beta1", 1.0),
+    (gdlib.Adam, "beta1", -0.1),
+    (gdlib.Adam, "beta2", 1.0),
+    (gdlib.Adam, "eps", -1e-8),
     (gdlib.Adam, "eta", float("nan")),
-    (gdlib.AdaMax, "eta", 0.0), (gdlib.AdaMax, "beta1", 1.0), (gdlib.AdaMax, "beta2", 0.0),
-    (gdlib.AdaMax, "beta2", 1.0), (gdlib.AdaMax, "beta2", 1.5),
-    (gdlib.Nadam, "eta", -0.002), (gdlib.Nadam, "beta1", 1.2), (gdlib.Nadam, "beta2", -0.5),
+    (gdlib.AdaMax, "eta", 0.0),
+    (gdlib.AdaMax, "beta1", 1.0),
+    (gdlib.AdaMax, "beta2", 0.0),
+    (gdlib.AdaMax, "beta2", 1.0),
+    (gdlib.AdaMax, "beta2", 1.5),
+    (gdlib.Nadam, "eta", -0.002),
+    (gdlib.Nadam, "beta1", 1.2),
+    (gdlib.Nadam, "beta2", -0.5),
     (gdlib.Nadam, "eps", -1.0),
 ]
 
@@ -89,7 +112,7 @@ def test_bad_hyperparameters_raise_valueerror_naming_them(cls, name, value):
     with pytest.raises(ValueError, match=name):
         cls(**{name: value})
     opt = cls()
-    with pytest.raises(ValueError, match=name):         # also when set after construction
+    with pytest.raises(ValueError, match=name):  # also when set after construction
         setattr(opt, name, value)
 
 
@@ -100,8 +123,10 @@ def test_non_numeric_hyperparameter_raises(cls):
 
 
 # --------------------------------------------------------------------------- reset
-@pytest.mark.parametrize("cls, state", [(gdlib.Adam, ("m", "v")), (gdlib.AdaMax, ("m", "u")),
-                                        (gdlib.Nadam, ("m", "v"))])
+@pytest.mark.parametrize(
+    "cls, state",
+    [(gdlib.Adam, ("m", "v")), (gdlib.AdaMax, ("m", "u")), (gdlib.Nadam, ("m", "v"))],
+)
 def test_reset_restores_the_initial_behaviour(cls, state):
     opt = cls(eta=0.05)
     first = opt.step(np.array([1.0, 1.5]), gdlib.beale.grad).copy()
@@ -131,16 +156,26 @@ def numpy_reference(rule, grad, theta0, steps, eta, beta1=0.9, beta2=0.999, eps=
             if rule == "adam":
                 step = (m / (1 - beta1**t)) / den
             else:
-                step = (beta1 * m / (1 - beta1**t) + (1 - beta1) * g / (1 - beta1**t)) / den
+                step = (
+                    beta1 * m / (1 - beta1**t) + (1 - beta1) * g / (1 - beta1**t)
+                ) / den
         theta = theta - eta * step
         out.append(theta.copy())
     return np.array(out)
 
 
-@pytest.mark.parametrize("rule, cls", [("adam", gdlib.Adam), ("adamax", gdlib.AdaMax), ("nadam", gdlib.Nadam)])
-@pytest.mark.parametrize("surface, theta0, eta", [(gdlib.rosenbrock, [-1.2, 1.0], 0.01),
-                                                  (gdlib.beale, [1.0, 1.5], 0.05),
-                                                  (gdlib.ravine, [-8.0, 2.0], 0.3)])
+@pytest.mark.parametrize(
+    "rule, cls",
+    [("adam", gdlib.Adam), ("adamax", gdlib.AdaMax), ("nadam", gdlib.Nadam)],
+)
+@pytest.mark.parametrize(
+    "surface, theta0, eta",
+    [
+        (gdlib.rosenbrock, [-1.2, 1.0], 0.01),
+        (gdlib.beale, [1.0, 1.5], 0.05),
+        (gdlib.ravine, [-8.0, 2.0], 0.3),
+    ],
+)
 def test_hundred_steps_match_numpy_transcription(rule, cls, surface, theta0, eta):
     expected = numpy_reference(rule, surface.grad, theta0, 100, eta)
     got = gdlib.run(cls(eta=eta), surface, theta0, 100).thetas
@@ -149,8 +184,14 @@ def test_hundred_steps_match_numpy_transcription(rule, cls, surface, theta0, eta
 
 # --------------------------------------------------------------------------- properties
 gradients = st.lists(
-    st.lists(st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False), min_size=3, max_size=3),
-    min_size=1, max_size=40)
+    st.lists(
+        st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False),
+        min_size=3,
+        max_size=3,
+    ),
+    min_size=1,
+    max_size=40,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -166,28 +207,42 @@ def test_adamax_u_dominates_current_gradient(gs, beta2):
 
 
 @settings(max_examples=40, deadline=None)
-@given(c=st.floats(1e-4, 1e4), eta=st.floats(1e-3, 0.1),
-       start=st.tuples(st.floats(0.1, 2.0), st.floats(0.1, 2.0)),
-       signs=st.tuples(st.sampled_from([-1.0, 1.0]), st.sampled_from([-1.0, 1.0])))
+@given(
+    c=st.floats(1e-4, 1e4),
+    eta=st.floats(1e-3, 0.1),
+    start=st.tuples(st.floats(0.1, 2.0), st.floats(0.1, 2.0)),
+    signs=st.tuples(st.sampled_from([-1.0, 1.0]), st.sampled_from([-1.0, 1.0])),
+)
 def test_adam_invariant_to_gradient_rescaling_when_eps_is_zero(c, eta, start, signs):
     # Starts with |θ_i| >= 0.1 keep the gradients far from the subnormal range, where g² can
     # underflow to 0 in one run and not in the rescaled one (a floating-point, not an algebraic, limit).
     start = (signs[0] * start[0], signs[1] * start[1])
     base = gdlib.run(gdlib.Adam(eta=eta, eps=0.0), gdlib.rosenbrock, list(start), 30)
-    scaled = gdlib.run(gdlib.Adam(eta=eta, eps=0.0), gdlib.rosenbrock, list(start), 30,
-                       grad=lambda th: c * gdlib.rosenbrock.grad(th))
+    scaled = gdlib.run(
+        gdlib.Adam(eta=eta, eps=0.0),
+        gdlib.rosenbrock,
+        list(start),
+        30,
+        grad=lambda th: c * gdlib.rosenbrock.grad(th),
+    )
     np.testing.assert_allclose(scaled.thetas, base.thetas, rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=60, deadline=None)
-@given(gs=gradients, zero_mask=st.lists(st.booleans(), min_size=3, max_size=3),
-       beta1=st.floats(0.0, 0.99), beta2=st.floats(0.01, 0.9999))
+@given(
+    gs=gradients,
+    zero_mask=st.lists(st.booleans(), min_size=3, max_size=3),
+    beta1=st.floats(0.0, 0.99),
+    beta2=st.floats(0.01, 0.9999),
+)
 def test_adamax_never_nan_with_zero_gradient_coordinates(gs, zero_mask, beta1, beta2):
     mask = np.array(zero_mask)
     opt = gdlib.AdaMax(eta=1e-2, beta1=beta1, beta2=beta2)
     theta0 = np.array([0.5, -0.25, 2.0])
     theta = theta0.copy()
-    with np.errstate(divide="raise", invalid="raise"):   # no 0/0 may even be attempted silently
+    with np.errstate(
+        divide="raise", invalid="raise"
+    ):  # no 0/0 may even be attempted silently
         for g in gs:
             g = np.where(mask, 0.0, np.array(g))
             theta = opt.step(theta, lambda th, g=g: g)
@@ -201,7 +256,15 @@ def test_adamax_zero_gradient_columns_on_digits():
     model = gdlib.SoftmaxRegression(10)
     blank = np.flatnonzero(np.all(data.X_train == 0, axis=0))
     assert blank.size > 0
-    res = gdlib.train(gdlib.AdaMax(eta=0.01), model, data.X_train, data.y_train, batch_size=128,
-                      epochs=1, seed=0, progress=False)
+    res = gdlib.train(
+        gdlib.AdaMax(eta=0.01),
+        model,
+        data.X_train,
+        data.y_train,
+        batch_size=128,
+        epochs=1,
+        seed=0,
+        progress=False,
+    )
     assert np.all(np.isfinite(res.theta))
     assert np.all(res.theta[blank] == 0.0)

@@ -4,12 +4,13 @@ transcription, and properties checked with hypothesis.
 Expected values come from SymPy (exact rational arithmetic with exact square roots) or from
 independent numpy transcriptions of the update rules, never from gdlib itself.
 """
+
 import math
 
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdlib import Adadelta, Adagrad, RMSprop
@@ -71,21 +72,38 @@ def assert_matches_exact(opt, exact):
         assert np.allclose(theta, ref, rtol=0, atol=1e-12), (step, theta, ref)
 
 
-@pytest.mark.parametrize("eta, eps", [(R(1, 10), R(1, 10**8)), (R(1, 2), R(1, 100)), (R(3, 1), R(0))])
+@pytest.mark.parametrize(
+    "eta, eps", [(R(1, 10), R(1, 10**8)), (R(1, 2), R(1, 100)), (R(3, 1), R(0))]
+)
 def test_adagrad_first_steps_are_exact(eta, eps):
-    assert_matches_exact(Adagrad(eta=float(eta), eps=float(eps)), exact_adagrad(THETA0, eta, eps, 3))
+    assert_matches_exact(
+        Adagrad(eta=float(eta), eps=float(eps)), exact_adagrad(THETA0, eta, eps, 3)
+    )
 
 
-@pytest.mark.parametrize("gamma, eps", [(R(9, 10), R(1, 10**6)), (R(1, 2), R(1, 100)), (R(0), R(1, 10**4))])
+@pytest.mark.parametrize(
+    "gamma, eps", [(R(9, 10), R(1, 10**6)), (R(1, 2), R(1, 100)), (R(0), R(1, 10**4))]
+)
 def test_adadelta_first_steps_are_exact(gamma, eps):
-    assert_matches_exact(Adadelta(gamma=float(gamma), eps=float(eps)), exact_adadelta(THETA0, gamma, eps, 3))
+    assert_matches_exact(
+        Adadelta(gamma=float(gamma), eps=float(eps)),
+        exact_adadelta(THETA0, gamma, eps, 3),
+    )
 
 
-@pytest.mark.parametrize("eta, gamma, eps",
-                         [(R(1, 1000), R(9, 10), R(1, 10**8)), (R(1, 20), R(99, 100), R(1, 100)), (R(1, 5), R(0), R(0))])
+@pytest.mark.parametrize(
+    "eta, gamma, eps",
+    [
+        (R(1, 1000), R(9, 10), R(1, 10**8)),
+        (R(1, 20), R(99, 100), R(1, 100)),
+        (R(1, 5), R(0), R(0)),
+    ],
+)
 def test_rmsprop_first_steps_are_exact(eta, gamma, eps):
-    assert_matches_exact(RMSprop(eta=float(eta), gamma=float(gamma), eps=float(eps)),
-                         exact_rmsprop(THETA0, eta, gamma, eps, 3))
+    assert_matches_exact(
+        RMSprop(eta=float(eta), gamma=float(gamma), eps=float(eps)),
+        exact_rmsprop(THETA0, eta, gamma, eps, 3),
+    )
 
 
 def test_adadelta_first_step_closed_form():
@@ -93,28 +111,44 @@ def test_adadelta_first_step_closed_form():
     g = np.array([3.0, -0.25, 40.0])
     opt = Adadelta(gamma=0.95, eps=1e-6)
     theta = opt.step(np.zeros(3), lambda th: g)
-    assert np.allclose(theta, -np.sqrt(1e-6) * g / np.sqrt(0.05 * g**2 + 1e-6), rtol=1e-14, atol=0)
+    assert np.allclose(
+        theta, -np.sqrt(1e-6) * g / np.sqrt(0.05 * g**2 + 1e-6), rtol=1e-14, atol=0
+    )
 
 
 # --- hyperparameter checks --------------------------------------------------------------------
 BAD = [
-    (Adagrad, {"eta": 0.0}, "eta"), (Adagrad, {"eta": -0.1}, "eta"), (Adagrad, {"eta": math.nan}, "eta"),
-    (Adagrad, {"eta": "0.1"}, "eta"), (Adagrad, {"eps": -1e-8}, "eps"), (Adagrad, {"eta": math.inf}, "eta"),
-    (Adadelta, {"gamma": 1.0}, "gamma"), (Adadelta, {"gamma": -0.1}, "gamma"), (Adadelta, {"gamma": 1.5}, "gamma"),
-    (Adadelta, {"eps": -1.0}, "eps"), (Adadelta, {"gamma": True}, "gamma"),
-    (RMSprop, {"eta": 0.0}, "eta"), (RMSprop, {"gamma": 1.0}, "gamma"), (RMSprop, {"gamma": -0.5}, "gamma"),
-    (RMSprop, {"eps": -1e-8}, "eps"), (RMSprop, {"eps": math.nan}, "eps"),
+    (Adagrad, {"eta": 0.0}, "eta"),
+    (Adagrad, {"eta": -0.1}, "eta"),
+    (Adagrad, {"eta": math.nan}, "eta"),
+    (Adagrad, {"eta": "0.1"}, "eta"),
+    (Adagrad, {"eps": -1e-8}, "eps"),
+    (Adagrad, {"eta": math.inf}, "eta"),
+    (Adadelta, {"gamma": 1.0}, "gamma"),
+    (Adadelta, {"gamma": -0.1}, "gamma"),
+    (Adadelta, {"gamma": 1.5}, "gamma"),
+    (Adadelta, {"eps": -1.0}, "eps"),
+    (Adadelta, {"gamma": True}, "gamma"),
+    (RMSprop, {"eta": 0.0}, "eta"),
+    (RMSprop, {"gamma": 1.0}, "gamma"),
+    (RMSprop, {"gamma": -0.5}, "gamma"),
+    (RMSprop, {"eps": -1e-8}, "eps"),
+    (RMSprop, {"eps": math.nan}, "eps"),
 ]
 
 
-@pytest.mark.parametrize("cls, kwargs, name", BAD, ids=[f"{c.__name__}-{k}" for c, k, _ in BAD])
+@pytest.mark.parametrize(
+    "cls, kwargs, name", BAD, ids=[f"{c.__name__}-{k}" for c, k, _ in BAD]
+)
 def test_bad_hyperparameters_raise_value_error_naming_the_parameter(cls, kwargs, name):
     with pytest.raises(ValueError, match=name):
         cls(**kwargs)
 
 
-@pytest.mark.parametrize("cls, name, value", [(Adagrad, "eta", -1.0), (Adadelta, "gamma", 1.0),
-                                              (RMSprop, "eps", -1.0)])
+@pytest.mark.parametrize(
+    "cls, name, value",
+    [(Adagrad, "eta", -1.0), (Adadelta, "gamma", 1.0), (RMSprop, "eps", -1.0)],
+)
 def test_bad_hyperparameter_set_later_is_rejected_and_old_value_kept(cls, name, value):
     opt = cls()
     old = getattr(opt, name)
@@ -186,7 +220,7 @@ def numpy_rmsprop(grad, theta, eta, gamma, eps, steps):
 
 _rng = np.random.default_rng(0)
 _M = _rng.standard_normal((10, 10))
-A10 = _M @ _M.T / 10 + np.eye(10)                  # a random positive-definite Hessian
+A10 = _M @ _M.T / 10 + np.eye(10)  # a random positive-definite Hessian
 B10 = _rng.standard_normal(10)
 
 
@@ -195,18 +229,29 @@ def quad10_grad(theta):
 
 
 CASES = [
-    (lambda: Adagrad(eta=0.3, eps=1e-8), lambda g, th: numpy_adagrad(g, th, 0.3, 1e-8, 100)),
-    (lambda: Adadelta(gamma=0.95, eps=1e-4), lambda g, th: numpy_adadelta(g, th, 0.95, 1e-4, 100)),
-    (lambda: RMSprop(eta=0.01, gamma=0.9, eps=1e-8), lambda g, th: numpy_rmsprop(g, th, 0.01, 0.9, 1e-8, 100)),
+    (
+        lambda: Adagrad(eta=0.3, eps=1e-8),
+        lambda g, th: numpy_adagrad(g, th, 0.3, 1e-8, 100),
+    ),
+    (
+        lambda: Adadelta(gamma=0.95, eps=1e-4),
+        lambda g, th: numpy_adadelta(g, th, 0.95, 1e-4, 100),
+    ),
+    (
+        lambda: RMSprop(eta=0.01, gamma=0.9, eps=1e-8),
+        lambda g, th: numpy_rmsprop(g, th, 0.01, 0.9, 1e-8, 100),
+    ),
 ]
 
 
-@pytest.mark.parametrize("make, reference", CASES, ids=["Adagrad", "Adadelta", "RMSprop"])
+@pytest.mark.parametrize(
+    "make, reference", CASES, ids=["Adagrad", "Adadelta", "RMSprop"]
+)
 @pytest.mark.parametrize("chunk", [None, 3])
 def test_100_steps_agree_with_numpy_transcription(make, reference, chunk):
     opt = make()
     if chunk is not None:
-        opt.chunk = chunk                          # forces the block-wise update path (10 > 3)
+        opt.chunk = chunk  # forces the block-wise update path (10 > 3)
     theta0 = np.linspace(-1.0, 1.0, 10)
     theta = theta0.copy()
     for _ in range(100):
@@ -231,7 +276,8 @@ def feed(opt, grads, theta=None):
     updates, slack = [], []
     for g in grads:
         before = theta.copy()
-        opt.step(theta, lambda th, g=np.array(g): g)
+        g = np.array(g)
+        opt.step(theta, lambda th, g=g: g)
         updates.append(theta - before)
         slack.append(4e-16 * np.maximum(np.abs(theta), np.abs(before)))
     return updates, slack
@@ -244,19 +290,33 @@ def test_adagrad_G_never_decreases_and_steps_never_exceed_eta(grads, eta, eps):
     previous = np.zeros(3)
     for g in grads:
         before = theta.copy()
-        opt.step(theta, lambda th, g=np.array(g): g)
+        g = np.array(g)
+        opt.step(theta, lambda th, g=g: g)
         assert np.all(opt.G >= previous)
         slack = 4e-16 * np.maximum(np.abs(theta), np.abs(before))
-        assert np.all(np.abs(theta - before) <= eta * (1 + 1e-12) + slack)     # G_t >= g_t^2
+        assert np.all(
+            np.abs(theta - before) <= eta * (1 + 1e-12) + slack
+        )  # G_t >= g_t^2
         previous = opt.G.copy()
 
 
 @settings(max_examples=60, deadline=None)
-@given(theta0=st.lists(finite, min_size=3, max_size=3), steps=st.integers(1, 10),
-       which=st.sampled_from(["Adagrad", "Adadelta", "RMSprop"]), eta=etas, gamma=gammas, eps=epss)
-def test_zero_gradient_from_zero_state_never_moves(theta0, steps, which, eta, gamma, eps):
-    opt = {"Adagrad": lambda: Adagrad(eta=eta, eps=eps), "Adadelta": lambda: Adadelta(gamma=gamma, eps=eps),
-           "RMSprop": lambda: RMSprop(eta=eta, gamma=gamma, eps=eps)}[which]()
+@given(
+    theta0=st.lists(finite, min_size=3, max_size=3),
+    steps=st.integers(1, 10),
+    which=st.sampled_from(["Adagrad", "Adadelta", "RMSprop"]),
+    eta=etas,
+    gamma=gammas,
+    eps=epss,
+)
+def test_zero_gradient_from_zero_state_never_moves(
+    theta0, steps, which, eta, gamma, eps
+):
+    opt = {
+        "Adagrad": lambda: Adagrad(eta=eta, eps=eps),
+        "Adadelta": lambda: Adadelta(gamma=gamma, eps=eps),
+        "RMSprop": lambda: RMSprop(eta=eta, gamma=gamma, eps=eps),
+    }[which]()
     theta = np.array(theta0)
     for _ in range(steps):
         opt.step(theta, lambda th: np.zeros(3))
@@ -264,11 +324,19 @@ def test_zero_gradient_from_zero_state_never_moves(theta0, steps, which, eta, ga
 
 
 @settings(max_examples=60, deadline=None)
-@given(grads=grad_seqs, which=st.sampled_from(["Adagrad", "Adadelta", "RMSprop"]), eta=etas, gamma=gammas,
-       eps=epss)
+@given(
+    grads=grad_seqs,
+    which=st.sampled_from(["Adagrad", "Adadelta", "RMSprop"]),
+    eta=etas,
+    gamma=gammas,
+    eps=epss,
+)
 def test_negating_every_gradient_negates_every_update(grads, which, eta, gamma, eps):
-    make = {"Adagrad": lambda: Adagrad(eta=eta, eps=eps), "Adadelta": lambda: Adadelta(gamma=gamma, eps=eps),
-            "RMSprop": lambda: RMSprop(eta=eta, gamma=gamma, eps=eps)}[which]
+    make = {
+        "Adagrad": lambda: Adagrad(eta=eta, eps=eps),
+        "Adadelta": lambda: Adadelta(gamma=gamma, eps=eps),
+        "RMSprop": lambda: RMSprop(eta=eta, gamma=gamma, eps=eps),
+    }[which]
     up, _ = feed(make(), grads)
     down, _ = feed(make(), [[-v for v in g] for g in grads])
     for a, b in zip(up, down):
@@ -277,7 +345,9 @@ def test_negating_every_gradient_negates_every_update(grads, which, eta, gamma, 
 
 @settings(max_examples=50, deadline=None)
 @given(grads=grad_seqs, eta=etas, gamma=gammas, eps=epss)
-def test_rmsprop_steps_never_exceed_eta_over_sqrt_one_minus_gamma(grads, eta, gamma, eps):
+def test_rmsprop_steps_never_exceed_eta_over_sqrt_one_minus_gamma(
+    grads, eta, gamma, eps
+):
     # E[g^2]_t >= (1 - gamma) g_t^2, hence |step| <= eta |g| / sqrt((1 - gamma) g^2) = eta / sqrt(1 - gamma)
     updates, slack = feed(RMSprop(eta=eta, gamma=gamma, eps=eps), grads)
     for update, s in zip(updates, slack):
@@ -285,32 +355,58 @@ def test_rmsprop_steps_never_exceed_eta_over_sqrt_one_minus_gamma(grads, eta, ga
 
 
 @settings(max_examples=50, deadline=None)
-@given(g=st.lists(st.floats(min_value=1e-2, max_value=1e3), min_size=3, max_size=3),
-       gamma=gammas, eps=st.floats(min_value=1e-12, max_value=1e-8))
-def test_adadelta_first_step_is_about_sqrt_eps_over_one_minus_gamma_whatever_the_gradient(g, gamma, eps):
+@given(
+    g=st.lists(st.floats(min_value=1e-2, max_value=1e3), min_size=3, max_size=3),
+    gamma=gammas,
+    eps=st.floats(min_value=1e-12, max_value=1e-8),
+)
+def test_adadelta_first_step_is_about_sqrt_eps_over_one_minus_gamma_whatever_the_gradient(
+    g, gamma, eps
+):
     # exact: |dtheta_1| = sqrt(eps) |g| / sqrt((1-gamma) g^2 + eps); with (1-gamma) g^2 >> eps this is
     # sqrt(eps / (1-gamma)) up to a relative error below eps / (2 (1-gamma) g^2)
     (update,), _ = feed(Adadelta(gamma=gamma, eps=eps), [g])
     g = np.array(g)
-    assert np.allclose(np.abs(update), np.sqrt(eps) * g / np.sqrt((1 - gamma) * g**2 + eps), rtol=1e-13, atol=0)
+    assert np.allclose(
+        np.abs(update),
+        np.sqrt(eps) * g / np.sqrt((1 - gamma) * g**2 + eps),
+        rtol=1e-13,
+        atol=0,
+    )
     bound = eps / (2 * (1 - gamma) * g**2)
-    assert np.all(np.abs(np.abs(update) / np.sqrt(eps / (1 - gamma)) - 1) <= bound * (1 + 1e-6) + 1e-14)
+    assert np.all(
+        np.abs(np.abs(update) / np.sqrt(eps / (1 - gamma)) - 1)
+        <= bound * (1 + 1e-6) + 1e-14
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(grads=st.lists(st.lists(st.floats(min_value=0.5, max_value=2.0), min_size=3, max_size=3),
-                      min_size=1, max_size=10),
-       signs=st.lists(st.sampled_from([-1.0, 1.0]), min_size=30, max_size=30),
-       c=st.floats(min_value=1.0, max_value=10.0), gamma=st.floats(min_value=0.5, max_value=0.99),
-       eps=st.floats(min_value=1e-12, max_value=1e-8))
-def test_adadelta_is_only_approximately_invariant_to_the_loss_scale(grads, signs, c, gamma, eps):
+@given(
+    grads=st.lists(
+        st.lists(st.floats(min_value=0.5, max_value=2.0), min_size=3, max_size=3),
+        min_size=1,
+        max_size=10,
+    ),
+    signs=st.lists(st.sampled_from([-1.0, 1.0]), min_size=30, max_size=30),
+    c=st.floats(min_value=1.0, max_value=10.0),
+    gamma=st.floats(min_value=0.5, max_value=0.99),
+    eps=st.floats(min_value=1e-12, max_value=1e-8),
+)
+def test_adadelta_is_only_approximately_invariant_to_the_loss_scale(
+    grads, signs, c, gamma, eps
+):
     # Multiplying the loss by c multiplies every gradient by c. If epsilon were 0 in RMS[g], Adadelta's
     # updates would not change at all; with epsilon > 0 each step's denominator changes by a relative
     # amount below eps / (2 E[g^2]) <= eps / (2 (1 - gamma) 0.25) <= 2e-6 here, so ten steps differ by
     # far less than 1e-4 (relative). The invariance is approximate, not exact (see also the next test).
-    grads = [[s * v for s, v in zip(signs[3 * i:3 * i + 3], g)] for i, g in enumerate(grads)]
+    grads = [
+        [s * v for s, v in zip(signs[3 * i : 3 * i + 3], g)]
+        for i, g in enumerate(grads)
+    ]
     plain, _ = feed(Adadelta(gamma=gamma, eps=eps), grads)
-    scaled, _ = feed(Adadelta(gamma=gamma, eps=eps), [[c * v for v in g] for g in grads])
+    scaled, _ = feed(
+        Adadelta(gamma=gamma, eps=eps), [[c * v for v in g] for g in grads]
+    )
     for a, b in zip(plain, scaled):
         assert np.allclose(a, b, rtol=1e-4, atol=0)
 

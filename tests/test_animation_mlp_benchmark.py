@@ -1,5 +1,9 @@
 """Tests of gdlib.mlp (backpropagation), gdlib.animation (races) and gdlib.benchmark (tuning)."""
+
+import base64
+import io
 import math
+import re
 
 import matplotlib
 
@@ -11,16 +15,31 @@ import pytest  # noqa: E402
 
 import gdlib  # noqa: E402
 from gdlib import benchmark as B  # noqa: E402
-from gdlib.animation import animate_race, frame_grid, frame_steps, html_size, race, to_html  # noqa: E402
+from gdlib.animation import (
+    animate_race,
+    frame_grid,
+    frame_steps,
+    html_size,
+    race,
+    to_html,
+)  # noqa: E402
 from gdlib.mlp import MLP  # noqa: E402
 
 
 # --- MLP -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-@pytest.mark.parametrize("n_inputs, hidden, n_classes, seed", [
-    (3, (4,), 2, 0), (5, (6, 3), 4, 1), (2, (1,), 3, 2), (4, (3, 3), 2, 3),
-])
-def test_mlp_gradient_matches_finite_differences(activation, n_inputs, hidden, n_classes, seed):
+@pytest.mark.parametrize(
+    "n_inputs, hidden, n_classes, seed",
+    [
+        (3, (4,), 2, 0),
+        (5, (6, 3), 4, 1),
+        (2, (1,), 3, 2),
+        (4, (3, 3), 2, 3),
+    ],
+)
+def test_mlp_gradient_matches_finite_differences(
+    activation, n_inputs, hidden, n_classes, seed
+):
     rng = np.random.default_rng(seed)
     net = MLP(n_inputs, hidden, n_classes, activation=activation, l2=0.05)
     theta = net.init(n_inputs, seed=seed) + 0.1 * rng.standard_normal(net.n_params)
@@ -38,9 +57,16 @@ def test_mlp_parameter_count_and_unpack_views():
     assert net.n_params == 25 + 18 + 8
     theta = np.arange(net.n_params, dtype=float)
     (W1, b1), (W2, b2), (W3, b3) = net.unpack(theta)
-    assert W1.shape == (4, 5) and b1.shape == (5,) and W3.shape == (3, 2) and b3.shape == (2,)
-    assert W1[0, 0] == 0 and b1[0] == 20 and W2[0, 0] == 25 and b3[-1] == net.n_params - 1
-    W1[0, 0] = -1.0                      # views: writing through them changes theta
+    assert (
+        W1.shape == (4, 5)
+        and b1.shape == (5,)
+        and W3.shape == (3, 2)
+        and b3.shape == (2,)
+    )
+    assert (
+        W1[0, 0] == 0 and b1[0] == 20 and W2[0, 0] == 25 and b3[-1] == net.n_params - 1
+    )
+    W1[0, 0] = -1.0  # views: writing through them changes theta
     assert theta[0] == -1.0
 
 
@@ -48,13 +74,15 @@ def test_mlp_zero_weights_give_uniform_softmax():
     # With every parameter 0 the output is uniform, so the loss is log K exactly.
     net = MLP(3, (4,), 5)
     X = np.random.default_rng(0).standard_normal((6, 3))
-    assert net.loss(np.zeros(net.n_params), X, np.arange(6) % 5) == pytest.approx(math.log(5), rel=1e-12)
+    assert net.loss(np.zeros(net.n_params), X, np.arange(6) % 5) == pytest.approx(
+        math.log(5), rel=1e-12
+    )
 
 
 def test_mlp_loss_decreases_under_gd():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((30, 2))
-    y = (X[:, 0] * X[:, 1] > 0).astype(int)          # XOR-like: not linearly separable
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR-like: not linearly separable
     net = MLP(2, (8,), 2, activation="tanh")
     res = gdlib.train(gdlib.GD(eta=0.5), net, X, y, epochs=300, progress=False)
     assert res.status == "finished"
@@ -75,7 +103,11 @@ def test_mlp_rejects_bad_arguments():
 
 # --- animation -------------------------------------------------------------------------------
 def _small_race(steps=30):
-    opts = {"GD": gdlib.GD(eta=0.02), "Momentum": gdlib.Momentum(eta=0.02), "Adam": gdlib.Adam(eta=0.5)}
+    opts = {
+        "GD": gdlib.GD(eta=0.02),
+        "Momentum": gdlib.Momentum(eta=0.02),
+        "Adam": gdlib.Adam(eta=0.5),
+    }
     return race(gdlib.ravine, opts, theta0=[-8.0, 2.0], steps=steps)
 
 
@@ -91,8 +123,12 @@ def test_race_returns_one_result_per_optimizer():
 
 
 def test_race_accepts_one_start_per_racer():
-    results = race(gdlib.saddle, {"a": gdlib.GD(eta=0.1), "b": gdlib.GD(eta=0.1)},
-                   theta0={"a": [1.0, 0.0], "b": [0.0, 1.0]}, steps=3)
+    results = race(
+        gdlib.saddle,
+        {"a": gdlib.GD(eta=0.1), "b": gdlib.GD(eta=0.1)},
+        theta0={"a": [1.0, 0.0], "b": [0.0, 1.0]},
+        steps=3,
+    )
     np.testing.assert_array_equal(results["a"].thetas[0], [1.0, 0.0])
     np.testing.assert_array_equal(results["b"].thetas[0], [0.0, 1.0])
     with pytest.raises(ValueError):
@@ -103,42 +139,132 @@ def test_frame_steps_cover_the_race():
     results = _small_race(steps=30)
     steps = frame_steps(results, 4)
     np.testing.assert_array_equal(steps, [0, 10, 20, 30])
-    assert len(frame_steps(results, 100)) == 31      # never more frames than steps
+    assert len(frame_steps(results, 100)) == 31  # never more frames than steps
 
 
 def test_animation_html_has_controls_and_is_small():
     results = _small_race(steps=30)
     anim = animate_race(gdlib.ravine, results, frames=4, figsize=(3, 2.4), dpi=50)
     html = to_html(anim)
-    assert html.count("data:image/png;base64,") == 4                # one image per frame
-    assert 'type="range"' in html                                    # the frame slider
+    assert html.count('"data:image/png;base64,') == 4  # one image per frame
+    assert html.count("url(data:image/png;base64,") == 1  # ... and one background
+    assert 'type="range"' in html  # the frame slider
     assert "play_animation()" in html and "pause_animation()" in html
     assert 'value="once"' in html and "checked" in html
     assert html_size(html) < 100_000
-    assert not plt.fignum_exists(anim._fig.number)                  # to_html closed the figure
+    assert not plt.fignum_exists(anim._fig.number)  # to_html closed the figure
+
+
+def test_animation_html_requests_nothing_from_another_host():
+    anim = animate_race(
+        gdlib.ravine, _small_race(steps=10), frames=2, figsize=(3, 2.4), dpi=50
+    )
+    raw = anim.to_jshtml(default_mode="once", embed_frames=True)
+    assert "font-awesome" in raw  # matplotlib links a CDN ...
+    html = to_html(anim)
+    assert "font-awesome" not in html and "<link" not in html  # ... to_html does not
+    assert "http://" not in html and "https://" not in html
+    assert "play_animation()" in html  # the controls are still there
+
+
+def test_animation_frames_are_sharp_and_hold_only_what_moves():
+    from PIL import Image
+
+    anim = animate_race(
+        gdlib.ravine, _small_race(steps=10), frames=3, figsize=(3, 2.4), dpi=50
+    )
+    html = to_html(anim)
+    frames = re.findall(r'"data:image/png;base64,([^"]*)"', html)
+    assert len(frames) == 3
+    for b64 in frames:
+        image = Image.open(io.BytesIO(base64.b64decode(b64)))
+        assert image.size == (300, 240)  # twice the page's pixels
+        alpha = np.asarray(image.convert("RGBA"))[..., 3]
+        assert (alpha == 0).mean() > 0.5  # mostly see-through
+    img = re.search(r"<img [^>]*>", html).group(0)
+    assert (
+        "width:150px" in img and "url(data:image/png;base64," in img
+    )  # shown at 3 in x 50 dpi
+    background = re.search(r"url\(data:image/png;base64,([^)]*)\)", img).group(1)
+    image = Image.open(io.BytesIO(base64.b64decode(background)))
+    assert (
+        image.size == (300, 240) and "A" not in image.getbands()
+    )  # opaque: contours, legend
+
+
+def test_animation_html_is_the_same_in_every_run(monkeypatch):
+    import gdlib.animation
+
+    pages = []
+    for _ in range(2):
+        monkeypatch.setattr(gdlib.animation, "_ANIMATIONS_MADE", 0)  # a fresh kernel
+        anim = animate_race(
+            gdlib.ravine, _small_race(steps=10), frames=2, figsize=(3, 2.4), dpi=30
+        )
+        pages.append(to_html(anim))
+    assert pages[0] == pages[1]  # no random element ids
+    again = to_html(
+        animate_race(
+            gdlib.ravine, _small_race(steps=10), frames=2, figsize=(3, 2.4), dpi=30
+        )
+    )
+    assert re.search(r"_anim_img\w+", again).group(0) != re.search(
+        r"_anim_img\w+", pages[1]
+    ).group(0)
+
+
+def test_animation_legend_placement_is_checked():
+    with pytest.raises(ValueError, match="legend_loc"):
+        animate_race(gdlib.ravine, _small_race(steps=5), frames=2, legend_loc=None)
+    anim = animate_race(
+        gdlib.ravine,
+        _small_race(steps=5),
+        frames=2,
+        figsize=(3, 2.4),
+        dpi=30,
+        legend_loc="outside below",
+    )
+    assert html_size(to_html(anim)) > 0
 
 
 def test_palette_frames_are_smaller():
     results = _small_race(steps=30)
-    full = to_html(animate_race(gdlib.ravine, results, frames=3, figsize=(3, 2.4), dpi=50), colors=None)
-    small = to_html(animate_race(gdlib.ravine, results, frames=3, figsize=(3, 2.4), dpi=50), colors=64)
+    full = to_html(
+        animate_race(gdlib.ravine, results, frames=3, figsize=(3, 2.4), dpi=50),
+        colors=None,
+    )
+    small = to_html(
+        animate_race(gdlib.ravine, results, frames=3, figsize=(3, 2.4), dpi=50),
+        colors=64,
+    )
     assert html_size(small) < html_size(full)
 
 
 @pytest.mark.parametrize("n_frames, ncols", [(6, 3), (4, 3), (5, 2), (1, 3)])
 def test_frame_grid_has_the_requested_number_of_axes(n_frames, ncols):
-    fig = frame_grid(gdlib.ravine, _small_race(steps=20), n_frames=n_frames, ncols=ncols)
+    fig = frame_grid(
+        gdlib.ravine, _small_race(steps=20), n_frames=n_frames, ncols=ncols
+    )
     assert len(fig.axes) == n_frames
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles[0] == "step 0" and titles[-1] == ("step 20" if n_frames > 1 else "step 0")
+    assert titles[0] == "step 0" and titles[-1] == (
+        "step 20" if n_frames > 1 else "step 0"
+    )
     plt.close(fig)
 
 
 # --- benchmark -------------------------------------------------------------------------------
 def _quadratic_problem(a, b, theta0, steps):
     surface = gdlib.quadratic(a, b)
-    return B.Problem(name="q", loss=surface.f, grad=surface.grad, theta0=lambda rng: np.array(theta0),
-                     steps=steps, target=1e-8, f_min=0.0)
+    return B.Problem(
+        name="q",
+        loss=surface.f,
+        grad=surface.grad,
+        theta0=lambda rng: np.array(theta0),
+        steps=steps,
+        target=1e-8,
+        f_min=0.0,
+    )
 
 
 def test_tuning_finds_the_exact_one_step_learning_rate():
@@ -157,7 +283,9 @@ def test_tuning_matches_the_closed_form_loss_after_k_steps():
     problem = _quadratic_problem(a, b, theta0, steps=K)
     grid = gdlib.log_grid(1e-3, 0.2, 4)
     lam = np.array([a, b])
-    closed = np.array([0.5 * np.sum(lam * (1 - eta * lam) ** (2 * K) * theta0**2) for eta in grid])
+    closed = np.array(
+        [0.5 * np.sum(lam * (1 - eta * lam) ** (2 * K) * theta0**2) for eta in grid]
+    )
     result = B.tune(B.methods(["GD"])["GD"], problem, grid, seeds=(0, 1))
     finite = np.isfinite(result.scores)
     np.testing.assert_allclose(result.scores[finite], closed[finite], rtol=1e-9)
@@ -168,7 +296,9 @@ def test_tuning_matches_the_closed_form_loss_after_k_steps():
 
 def test_diverged_runs_score_infinity_and_are_never_chosen():
     problem = _quadratic_problem(1, 10, [1.0, 1.0], steps=2000)
-    record = B.run_problem(B.methods(["GD"])["GD"], 0.5, problem, seed=0)   # 1 − 0.5·10 = −4
+    record = B.run_problem(
+        B.methods(["GD"])["GD"], 0.5, problem, seed=0
+    )  # 1 − 0.5·10 = −4
     assert record.status == "diverged" and record.final_loss == math.inf
     result = B.tune(B.methods(["GD"])["GD"], problem, [0.01, 0.5], seeds=(0,))
     assert result.scores[1] == math.inf and result.best_eta == 0.01
@@ -202,13 +332,17 @@ def test_saddle_problem_stops_when_it_escapes():
 
 def test_table_round_trip(tmp_path):
     problem = _quadratic_problem(1, 10, [1.0, 1.0], steps=50)
-    rows, _ = B.benchmark({"q": problem}, B.methods(["GD", "Adam"]), [0.01, 0.1], (0,), (1, 2))
+    rows, _ = B.benchmark(
+        {"q": problem}, B.methods(["GD", "Adam"]), [0.01, 0.1], (0,), (1, 2)
+    )
     csv_path, md_path = B.write_table(rows, tmp_path / "table", header="# test")
     back = B.read_table(csv_path)
     assert [r["method"] for r in back] == ["GD", "Adam"]
     assert back[0]["best_eta"] == rows[0]["best_eta"]
     assert back[1]["final_loss"] == pytest.approx(rows[1]["final_loss"], rel=1e-12)
-    assert md_path.read_text().startswith("# test") and "| q | GD |" in md_path.read_text()
+    assert (
+        md_path.read_text().startswith("# test") and "| q | GD |" in md_path.read_text()
+    )
 
 
 def test_racers_keep_their_book_styles_and_duplicates_are_told_apart():
@@ -217,7 +351,14 @@ def test_racers_keep_their_book_styles_and_duplicates_are_told_apart():
 
     results = _small_race(steps=3)
     st = styles(results)
-    assert [(s["color"], s["linestyle"]) for s in st] == [STYLES[k] for k in ("GD", "Momentum", "Adam")]
-    twins = race(gdlib.saddle, {"a": gdlib.Adagrad(eta=0.1), "b": gdlib.Adagrad(eta=0.2)}, [1.0, 0.1], steps=2)
+    assert [(s["color"], s["linestyle"]) for s in st] == [
+        STYLES[k] for k in ("GD", "Momentum", "Adam")
+    ]
+    twins = race(
+        gdlib.saddle,
+        {"a": gdlib.Adagrad(eta=0.1), "b": gdlib.Adagrad(eta=0.2)},
+        [1.0, 0.1],
+        steps=2,
+    )
     colors = [s["color"] for s in styles(twins)]
     assert colors[0] != colors[1]

@@ -1,4 +1,5 @@
 """Repository-level checks of the book: clean notebooks, the chapter template, the table of contents."""
+
 import json
 import re
 from pathlib import Path
@@ -7,8 +8,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-BIB_KEYS = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), flags=re.M))
+NOTEBOOKS = sorted(
+    p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+)
+BIB_KEYS = set(
+    re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), flags=re.M)
+)
 
 
 def cells(nb_path, kind=None):
@@ -17,7 +22,9 @@ def cells(nb_path, kind=None):
 
 
 def source(cell):
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    return (
+        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    )
 
 
 def toc_files():
@@ -32,8 +39,12 @@ def test_there_are_chapters():
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_committed_without_outputs(nb):
     for cell in cells(nb, "code"):
-        assert cell.get("outputs", []) == [], f"{nb.name}: a code cell has saved outputs; clear them"
-        assert cell.get("execution_count") is None, f"{nb.name}: a code cell has an execution count"
+        assert cell.get("outputs", []) == [], (
+            f"{nb.name}: a code cell has saved outputs; clear them"
+        )
+        assert cell.get("execution_count") is None, (
+            f"{nb.name}: a code cell has an execution count"
+        )
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
@@ -43,7 +54,9 @@ def test_notebook_is_in_the_table_of_contents(nb):
 
 def test_every_toc_entry_exists():
     for entry in toc_files():
-        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".ipynb", ".md")), entry
+        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".ipynb", ".md")), (
+            entry
+        )
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
@@ -51,8 +64,12 @@ def test_chapter_follows_the_template(nb):
     md = "\n".join(source(c) for c in cells(nb, "markdown"))
     code = "\n".join(source(c) for c in cells(nb, "code"))
     h1 = re.findall(r"^# \S", md, flags=re.M)
-    assert len(h1) == 1 and source(cells(nb, "markdown")[0]).startswith("# "), "exactly one title, first"
-    assert re.search(r"^import sympy|^from sympy|sympy as sp", code, flags=re.M), "derives with SymPy"
+    assert len(h1) == 1 and source(cells(nb, "markdown")[0]).startswith("# "), (
+        "exactly one title, first"
+    )
+    assert re.search(r"^import sympy|^from sympy|sympy as sp", code, flags=re.M), (
+        "derives with SymPy"
+    )
     assert re.search(r"^import gdlib|^from gdlib", code, flags=re.M), "imports gdlib"
     assert code.count("assert ") >= 5, "checks its claims with asserts"
     assert "{cite" in md, "cites its sources"
@@ -60,7 +77,9 @@ def test_chapter_follows_the_template(nb):
     starts = re.findall(r"```\{solution-start\}\s+(\S+)\s*\n:class: dropdown", md)
     ends = re.findall(r"```\{solution-end\}", md)
     assert len(exercises) >= 3, "ends with at least three exercises"
-    assert len(starts) == len(ends) >= 3, "every solution is a dropdown with a start and an end"
+    assert len(starts) == len(ends) >= 3, (
+        "every solution is a dropdown with a start and an end"
+    )
     assert code.count("### BEGIN SOLUTION") == code.count("### END SOLUTION") >= 1
 
 
@@ -79,14 +98,39 @@ def test_notebook_uses_the_python3_kernel(nb):
 
 
 def test_bibliography_holds_the_reference_list_of_the_overview():
-    overview = ["robbins1951stochastic", "darken1992learning", "dauphin2014identifying", "sutton1986two",
-                "qian1999momentum", "nesterov1983method", "bengio2013advances", "sutskever2013training",
-                "duchi2011adaptive", "dean2012large", "pennington2014glove", "zeiler2012adadelta",
-                "kingma2015adam", "heusel2017gans", "dozat2016incorporating", "huang2017densely",
-                "johnson2017google", "reddi2018convergence", "loshchilov2019decoupled", "ma2019quasi",
-                "lucas2019aggregated", "niu2011hogwild", "mcmahan2014delay", "abadi2015tensorflow",
-                "zhang2015deep", "lecun1998efficient", "bengio2009curriculum", "zaremba2014learning",
-                "ioffe2015batch", "neelakantan2015adding", "ruder2016overview"]
+    overview = [
+        "robbins1951stochastic",
+        "darken1992learning",
+        "dauphin2014identifying",
+        "sutton1986two",
+        "qian1999momentum",
+        "nesterov1983method",
+        "bengio2013advances",
+        "sutskever2013training",
+        "duchi2011adaptive",
+        "dean2012large",
+        "pennington2014glove",
+        "zeiler2012adadelta",
+        "kingma2015adam",
+        "heusel2017gans",
+        "dozat2016incorporating",
+        "huang2017densely",
+        "johnson2017google",
+        "reddi2018convergence",
+        "loshchilov2019decoupled",
+        "ma2019quasi",
+        "lucas2019aggregated",
+        "niu2011hogwild",
+        "mcmahan2014delay",
+        "abadi2015tensorflow",
+        "zhang2015deep",
+        "lecun1998efficient",
+        "bengio2009curriculum",
+        "zaremba2014learning",
+        "ioffe2015batch",
+        "neelakantan2015adding",
+        "ruder2016overview",
+    ]
     assert len(overview) == 31
     assert set(overview) <= BIB_KEYS
 

@@ -16,6 +16,7 @@ CI does not install the frameworks, so each library's tests skip cleanly without
 them: ``pip install torch==2.13.0 optax keras jax`` and ``pytest tests/test_frameworks.py``.
 The chapter's claims were measured with PyTorch 2.13, optax 0.2.8 and Keras 3.15.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -46,8 +47,11 @@ def _chapter_namespace():
 
 CH = _chapter_namespace()
 ROWS = CH["ROWS"]
-TRANSCRIPTIONS = [v for v in CH.values()
-                  if isinstance(v, type) and issubclass(v, CH["Transcription"]) and v.real]
+TRANSCRIPTIONS = [
+    v
+    for v in CH.values()
+    if isinstance(v, type) and issubclass(v, CH["Transcription"]) and v.real
+]
 
 
 # --------------------------------------------------------------------------- the libraries
@@ -75,11 +79,15 @@ def optax():
 
 @pytest.fixture(scope="module")
 def keras():
-    os.environ.setdefault("KERAS_BACKEND", "jax")          # must be set before keras is imported
+    os.environ.setdefault(
+        "KERAS_BACKEND", "jax"
+    )  # must be set before keras is imported
     _jax()
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "jax":
-        pytest.skip(f"keras was imported with the {keras.backend.backend()} backend, not jax")
+        pytest.skip(
+            f"keras was imported with the {keras.backend.backend()} backend, not jax"
+        )
     keras.config.set_floatx("float64")
     return keras
 
@@ -113,11 +121,14 @@ def run_real(lib, real, kwargs, problem, steps=None, schedule=None, grad=None):
             if schedule is not None:
                 for group in opt.param_groups:
                     group["lr"] = schedule(k)
-            p.grad = lib.from_numpy(np.asarray(grad_fn(p.detach().numpy().copy()), dtype=np.float64))
+            p.grad = lib.from_numpy(
+                np.asarray(grad_fn(p.detach().numpy().copy()), dtype=np.float64)
+            )
             opt.step()
             out.append(p.detach().numpy().copy())
     elif framework == "optax":
         import jax.numpy as jnp
+
         assert schedule is None
         tx = make(**kwargs)
         p = jnp.asarray(theta0)
@@ -132,7 +143,9 @@ def run_real(lib, real, kwargs, problem, steps=None, schedule=None, grad=None):
         for k in range(steps):
             if schedule is not None:
                 opt.learning_rate = schedule(k)
-            g = lib.ops.convert_to_tensor(np.asarray(grad_fn(np.asarray(var.value)), dtype=np.float64))
+            g = lib.ops.convert_to_tensor(
+                np.asarray(grad_fn(np.asarray(var.value)), dtype=np.float64)
+            )
             opt.apply_gradients([(g, var)])
             out.append(np.array(var.value))
     traj = np.array(out, dtype=np.float64)
@@ -203,33 +216,74 @@ def test_transcription_defaults_are_the_real_defaults(request, cls):
 EXTRA = [
     ("TorchSGD", dict(lr=0.02, momentum=0.5, dampening=0.3)),
     ("TorchSGD", dict(lr=0.02)),
-    ("TorchAdagrad", dict(lr=0.3, lr_decay=0.05, weight_decay=0.01, initial_accumulator_value=0.2, eps=1e-3)),
+    (
+        "TorchAdagrad",
+        dict(
+            lr=0.3,
+            lr_decay=0.05,
+            weight_decay=0.01,
+            initial_accumulator_value=0.2,
+            eps=1e-3,
+        ),
+    ),
     ("TorchRMSprop", dict(lr=0.01, alpha=0.7, eps=1e-2)),
     ("TorchAdadelta", dict(lr=0.5, rho=0.8, eps=1e-3)),
-    ("TorchAdam", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-3, weight_decay=0.1, amsgrad=True)),
-    ("TorchAdamW", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-3, weight_decay=0.3, amsgrad=True)),
+    (
+        "TorchAdam",
+        dict(lr=0.05, betas=(0.8, 0.99), eps=1e-3, weight_decay=0.1, amsgrad=True),
+    ),
+    (
+        "TorchAdamW",
+        dict(lr=0.05, betas=(0.8, 0.99), eps=1e-3, weight_decay=0.3, amsgrad=True),
+    ),
     ("TorchNAdam", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-3, momentum_decay=0.5)),
     ("TorchAdamax", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-3)),
     ("OptaxSGD", dict(learning_rate=0.02)),
-    ("OptaxRMSprop", dict(learning_rate=0.01, decay=0.7, eps=1e-2, initial_scale=0.5, eps_in_sqrt=False)),
+    (
+        "OptaxRMSprop",
+        dict(
+            learning_rate=0.01,
+            decay=0.7,
+            eps=1e-2,
+            initial_scale=0.5,
+            eps_in_sqrt=False,
+        ),
+    ),
     ("OptaxAdagrad", dict(learning_rate=0.3, initial_accumulator_value=0.2, eps=1e-3)),
     ("OptaxAdam", dict(learning_rate=0.05, b1=0.8, b2=0.99, eps=1e-3, eps_root=1e-4)),
     ("OptaxNadam", dict(learning_rate=0.05, b1=0.8, b2=0.99, eps=1e-3)),
     ("OptaxAdamW", dict(learning_rate=0.05, weight_decay=0.3)),
-    ("OptaxAMSGrad", dict(learning_rate=0.05, b1=0.8, b2=0.99, eps=1e-3, bias_correction_mu=False)),
+    (
+        "OptaxAMSGrad",
+        dict(learning_rate=0.05, b1=0.8, b2=0.99, eps=1e-3, bias_correction_mu=False),
+    ),
     ("OptaxAdamax", dict(learning_rate=0.05, b1=0.8, b2=0.99, eps=1e-3)),
     ("KerasSGD", dict(learning_rate=0.02)),
     ("KerasRMSprop", dict(learning_rate=0.01, rho=0.7, epsilon=1e-2)),
-    ("KerasAdagrad", dict(learning_rate=0.3, initial_accumulator_value=0.2, epsilon=1e-3)),
+    (
+        "KerasAdagrad",
+        dict(learning_rate=0.3, initial_accumulator_value=0.2, epsilon=1e-3),
+    ),
     ("KerasAdadelta", dict(learning_rate=0.5, rho=0.8, epsilon=1e-3)),
-    ("KerasAdam", dict(learning_rate=0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-3, amsgrad=True,
-                       weight_decay=0.2)),
+    (
+        "KerasAdam",
+        dict(
+            learning_rate=0.05,
+            beta_1=0.8,
+            beta_2=0.99,
+            epsilon=1e-3,
+            amsgrad=True,
+            weight_decay=0.2,
+        ),
+    ),
     ("KerasNadam", dict(learning_rate=0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-3)),
     ("KerasAdamax", dict(learning_rate=0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-3)),
 ]
 
 
-@pytest.mark.parametrize("name, kwargs", EXTRA, ids=[f"{n}-{i}" for i, (n, _) in enumerate(EXTRA)])
+@pytest.mark.parametrize(
+    "name, kwargs", EXTRA, ids=[f"{n}-{i}" for i, (n, _) in enumerate(EXTRA)]
+)
 def test_transcription_with_other_options(request, name, kwargs):
     cls = CH[name]
     lib = _lib(request, cls.real.split(".")[0])
@@ -242,11 +296,16 @@ def test_transcription_with_other_options(request, name, kwargs):
 # --------------------------------------------------------------------------- claims of the prose
 def test_torch_nadam_without_schedule_is_optax_nadam(torch, optax):
     """A huge momentum_decay makes 0.96^(tψ) underflow to 0, i.e. μ_t = β1: optax's nadam."""
-    a = run_real(torch, "torch.optim.NAdam", dict(lr=0.01, eps=1e-8, momentum_decay=1e9), "ravine")
+    a = run_real(
+        torch,
+        "torch.optim.NAdam",
+        dict(lr=0.01, eps=1e-8, momentum_decay=1e9),
+        "ravine",
+    )
     b = run_real(optax, "optax.nadam", dict(learning_rate=0.01, eps=1e-8), "ravine")
     assert max_gap(a, b) <= 1e-12
     book = CH["nadam"]("ravine")
-    assert max_gap(a, book) > 1e-3                       # and still not the book's Nadam
+    assert max_gap(a, book) > 1e-3  # and still not the book's Nadam
 
 
 def test_torch_nadam_keeps_its_mu_product_in_the_default_dtype(torch):
@@ -264,7 +323,9 @@ def test_optax_adadelta_without_learning_rate_climbs(optax):
     f = gdlib.ravine.f
     run = run_real(optax, "optax.adadelta", dict(rho=0.95, eps=1e-6), "ravine")
     assert f(run[-1]) > f(run[0])
-    fixed = run_real(optax, "optax.adadelta", dict(learning_rate=1.0, rho=0.95, eps=1e-6), "ravine")
+    fixed = run_real(
+        optax, "optax.adadelta", dict(learning_rate=1.0, rho=0.95, eps=1e-6), "ravine"
+    )
     assert f(fixed[-1]) < f(fixed[0])
 
 
@@ -275,7 +336,8 @@ def test_exercise_5_schedule_makes_torch_amsgrad_the_book(torch):
     p = torch.tensor(theta0.copy(), requires_grad=True)
     opt = torch.optim.Adam([p], lr=eta, betas=(b1, b2), eps=0.0, amsgrad=True)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda k: (1 - b1 ** (k + 1)) / np.sqrt(1 - b2 ** (k + 1)))
+        opt, lambda k: (1 - b1 ** (k + 1)) / np.sqrt(1 - b2 ** (k + 1))
+    )
     out = [theta0.copy()]
     for _ in range(CH["N_STEPS"]):
         p.grad = torch.from_numpy(grad_fn(p.detach().numpy().copy()))

@@ -1,4 +1,5 @@
 """The one optimizer interface: every optimizer of the book obeys the same contract."""
+
 import math
 
 import numpy as np
@@ -9,8 +10,22 @@ from hypothesis import strategies as st
 import gdlib
 from gdlib import OPTIMIZERS
 
-NAMES = ["GD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdaMax", "Nadam",
-         "AMSGrad", "AdamW", "QHM", "QHAdam", "AggMo"]
+NAMES = [
+    "GD",
+    "Momentum",
+    "NAG",
+    "Adagrad",
+    "Adadelta",
+    "RMSprop",
+    "Adam",
+    "AdaMax",
+    "Nadam",
+    "AMSGrad",
+    "AdamW",
+    "QHM",
+    "QHAdam",
+    "AggMo",
+]
 
 
 def quad_grad(theta):
@@ -36,7 +51,7 @@ def test_step_returns_updated_parameters_in_place(cls):
     opt = cls()
     theta = np.array([1.0, -2.0])
     out = opt.step(theta, quad_grad)
-    assert out is theta                      # float arrays are updated in place
+    assert out is theta  # float arrays are updated in place
     assert opt.t == 1
     assert not np.allclose(theta, [1.0, -2.0])
     assert np.all(np.isfinite(theta))
@@ -98,8 +113,13 @@ def test_bad_hyperparameters_raise_value_errors_naming_them(cls):
     checked = 0
     for name in hyper:
         for value, words in RANGES.get(name, []):
-            with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")
-                               .replace("[", r"\[").replace("]", r"\]")):
+            with pytest.raises(
+                ValueError,
+                match=words.replace("(", r"\(")
+                .replace(")", r"\)")
+                .replace("[", r"\[")
+                .replace("]", r"\]"),
+            ):
                 cls(**{name: value})
             checked += 1
     assert checked >= 1
@@ -108,7 +128,7 @@ def test_bad_hyperparameters_raise_value_errors_naming_them(cls):
 @pytest.mark.parametrize("cls", OPTIMIZERS, ids=NAMES)
 def test_setting_a_hyperparameter_later_is_checked_too(cls):
     opt = cls()
-    name = next(iter(opt.hyperparameters()))          # eta, or gamma for Adadelta
+    name = next(iter(opt.hyperparameters()))  # eta, or gamma for Adadelta
     with pytest.raises(ValueError, match=name):
         setattr(opt, name, -1.0)
     with pytest.raises(ValueError, match=f"{name} must be a real number"):
@@ -129,7 +149,7 @@ def test_aggmo_betas_are_checked(betas):
 @pytest.mark.parametrize("cls", OPTIMIZERS, ids=NAMES)
 def test_float32_parameters_stay_float32(cls):
     theta = np.array([1.0, -2.0], dtype=np.float32)
-    out = cls().step(theta, lambda th: (np.array([1.0, 10.0], dtype=np.float32) * th))
+    out = cls().step(theta, lambda th: np.array([1.0, 10.0], dtype=np.float32) * th)
     assert out.dtype == np.float32
 
 
@@ -145,7 +165,9 @@ def test_matrix_shaped_parameters_work(cls):
 def test_gd_step_is_theta_minus_eta_times_gradient(eta, x, y):
     theta = np.array([x, y])
     expected = theta - eta * quad_grad(theta)
-    np.testing.assert_allclose(gdlib.GD(eta=eta).step(theta, quad_grad), expected, rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(
+        gdlib.GD(eta=eta).step(theta, quad_grad), expected, rtol=1e-15, atol=1e-15
+    )
 
 
 def test_gd_hand_computed_steps():
@@ -174,7 +196,7 @@ def test_chunked_updates_give_bit_identical_results(cls):
     whole, chunked, threaded = cls(), cls(), cls()
     whole.chunk = 10**9
     chunked.chunk, chunked.threads = 1000, 1
-    threaded.chunk, threaded.threads = 1000, 2          # 22 blocks: two threads of 11
+    threaded.chunk, threaded.threads = 1000, 2  # 22 blocks: two threads of 11
     a, b, c = theta0.copy(), theta0.copy(), theta0.copy()
     for _ in range(5):
         whole.step(a, grad)
@@ -185,7 +207,9 @@ def test_chunked_updates_give_bit_identical_results(cls):
     for name in cls.state_names:
         np.testing.assert_array_equal(getattr(whole, name), getattr(chunked, name))
         np.testing.assert_array_equal(getattr(whole, name), getattr(threaded, name))
-        assert getattr(chunked, name).shape[-2:] == theta0.shape    # the full state is kept
+        assert (
+            getattr(chunked, name).shape[-2:] == theta0.shape
+        )  # the full state is kept
 
 
 def test_aggmo_betas_set_later_are_checked_and_reset_the_state():
@@ -199,15 +223,21 @@ def test_aggmo_betas_set_later_are_checked_and_reset_the_state():
     assert opt.v.shape == (3, 2)
 
 
-EPS_OPTIMIZERS = [cls for cls in OPTIMIZERS if "eps" in cls().hyperparameters() and cls is not gdlib.Adadelta]
+EPS_OPTIMIZERS = [
+    cls
+    for cls in OPTIMIZERS
+    if "eps" in cls().hyperparameters() and cls is not gdlib.Adadelta
+]
 
 
-@pytest.mark.parametrize("cls", EPS_OPTIMIZERS + [gdlib.AdaMax], ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls", EPS_OPTIMIZERS + [gdlib.AdaMax], ids=lambda c: c.__name__
+)
 def test_a_coordinate_that_sees_only_zero_gradients_never_becomes_nan(cls):
     # With ε = 0 the denominator of the first coordinate is exactly 0; it must stay put.
     opt = cls(eps=0.0) if cls is not gdlib.AdaMax else cls()
     if cls is gdlib.AdamW:
-        opt.weight_decay = 0.0                        # decay alone would move θ toward 0
+        opt.weight_decay = 0.0  # decay alone would move θ toward 0
     theta = np.array([0.5, 1.0])
     for _ in range(5):
         opt.step(theta, lambda th: np.array([0.0, 2 * th[1]]))

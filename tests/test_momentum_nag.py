@@ -3,6 +3,7 @@
 Expected values come from SymPy (exact rational arithmetic) or from independent numpy
 transcriptions of the update rules written here, never from gdlib's own output.
 """
+
 import math
 
 import numpy as np
@@ -16,7 +17,7 @@ from gdlib import GD, NAG, Momentum
 
 CLASSES = [Momentum, NAG]
 IDS = ["Momentum", "NAG"]
-A = np.array([1.0, 50.0])                     # J = (x^2 + 50 y^2) / 2, the book's ravine
+A = np.array([1.0, 50.0])  # J = (x^2 + 50 y^2) / 2, the book's ravine
 
 
 def quad_grad(theta):
@@ -24,6 +25,7 @@ def quad_grad(theta):
 
 
 # --- independent transcriptions ----------------------------------------------------------
+
 
 def momentum_numpy(theta0, grad, eta, gamma, steps):
     theta, v = np.array(theta0, dtype=float), np.zeros(len(theta0))
@@ -70,6 +72,7 @@ def run_gdlib(opt, theta0, grad, steps):
 
 # --- first steps against SymPy -------------------------------------------------------------
 
+
 def sympy_steps(lookahead, eta, gamma, theta0, steps=3):
     """Exact iterates on the ravine with rational η, γ, θ0."""
     theta, v = sp.Matrix(theta0), sp.zeros(2, 1)
@@ -79,14 +82,21 @@ def sympy_steps(lookahead, eta, gamma, theta0, steps=3):
         point = theta - gamma * v if lookahead else theta
         v = gamma * v + eta * diag * point
         theta = theta - v
-        out.append((np.array(theta, dtype=float).ravel(), np.array(v, dtype=float).ravel()))
+        out.append(
+            (np.array(theta, dtype=float).ravel(), np.array(v, dtype=float).ravel())
+        )
     return out
 
 
 @pytest.mark.parametrize("cls, lookahead", [(Momentum, False), (NAG, True)], ids=IDS)
-@pytest.mark.parametrize("eta, gamma", [(sp.Rational(1, 50), sp.Rational(9, 10)),
-                                        (sp.Rational(1, 100), sp.Rational(1, 2)),
-                                        (sp.Rational(3, 100), sp.Rational(0))])
+@pytest.mark.parametrize(
+    "eta, gamma",
+    [
+        (sp.Rational(1, 50), sp.Rational(9, 10)),
+        (sp.Rational(1, 100), sp.Rational(1, 2)),
+        (sp.Rational(3, 100), sp.Rational(0)),
+    ],
+)
 def test_first_three_steps_match_sympy(cls, lookahead, eta, gamma):
     expected = sympy_steps(lookahead, eta, gamma, [-9, 2])
     opt = cls(eta=float(eta), gamma=float(gamma))
@@ -103,9 +113,13 @@ def test_first_steps_by_hand():
     opt = Momentum(eta=0.1, gamma=0.5)
     theta = np.array([1.0])
     opt.step(theta, lambda th: th)
-    assert theta[0] == pytest.approx(0.9, abs=1e-15) and opt.v[0] == pytest.approx(0.1, abs=1e-15)
+    assert theta[0] == pytest.approx(0.9, abs=1e-15) and opt.v[0] == pytest.approx(
+        0.1, abs=1e-15
+    )
     opt.step(theta, lambda th: th)
-    assert theta[0] == pytest.approx(0.76, abs=1e-15) and opt.v[0] == pytest.approx(0.14, abs=1e-15)
+    assert theta[0] == pytest.approx(0.76, abs=1e-15) and opt.v[0] == pytest.approx(
+        0.14, abs=1e-15
+    )
     # NAG, same setting: step 1 equals momentum's (v0 = 0); step 2 looks ahead to 0.9 − 0.05 = 0.85:
     # v2 = 0.05 + 0.085 = 0.135, θ2 = 0.765
     opt = NAG(eta=0.1, gamma=0.5)
@@ -113,7 +127,9 @@ def test_first_steps_by_hand():
     opt.step(theta, lambda th: th)
     assert theta[0] == pytest.approx(0.9, abs=1e-15)
     opt.step(theta, lambda th: th)
-    assert theta[0] == pytest.approx(0.765, abs=1e-15) and opt.v[0] == pytest.approx(0.135, abs=1e-15)
+    assert theta[0] == pytest.approx(0.765, abs=1e-15) and opt.v[0] == pytest.approx(
+        0.135, abs=1e-15
+    )
 
 
 def test_momentum_terminal_velocity_is_eta_g_over_one_minus_gamma():
@@ -124,6 +140,7 @@ def test_momentum_terminal_velocity_is_eta_g_over_one_minus_gamma():
 
 
 # --- hyperparameter checks ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
 @pytest.mark.parametrize("eta", [0.0, -0.01, -1.0, math.nan, math.inf, -math.inf])
@@ -146,7 +163,7 @@ def test_bad_hyperparameters_set_later_also_raise(cls):
         opt.eta = -0.5
     with pytest.raises(ValueError, match="gamma"):
         opt.gamma = 1.0
-    assert (opt.eta, opt.gamma) == (0.01, 0.9)        # defaults untouched by the failed sets
+    assert (opt.eta, opt.gamma) == (0.01, 0.9)  # defaults untouched by the failed sets
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
@@ -164,6 +181,7 @@ def test_defaults(cls):
 
 # --- state, shapes, inputs ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
 def test_reset_restores_initial_behaviour(cls):
     opt = cls(eta=0.02, gamma=0.9)
@@ -178,8 +196,11 @@ def test_reset_restores_initial_behaviour(cls):
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
-@pytest.mark.parametrize("bad", [lambda th: np.zeros(3), lambda th: np.zeros((2, 1)),
-                                 lambda th: np.float64(1.0)], ids=["too-long", "column", "scalar"])
+@pytest.mark.parametrize(
+    "bad",
+    [lambda th: np.zeros(3), lambda th: np.zeros((2, 1)), lambda th: np.float64(1.0)],
+    ids=["too-long", "column", "scalar"],
+)
 def test_gradient_shape_mismatch_raises(cls, bad):
     with pytest.raises(ValueError, match="shape"):
         cls().step(np.array([1.0, 2.0]), bad)
@@ -194,18 +215,39 @@ def test_non_finite_theta0_raises(cls, theta0):
 
 # --- agreement with transcriptions ---------------------------------------------------------
 
-@pytest.mark.parametrize("grad, start", [(quad_grad, [-9.0, 2.0]),
-                                         (lambda th: np.array([-2 * (1 - th[0]) - 400 * th[0] * (th[1] - th[0] ** 2),
-                                                               200 * (th[1] - th[0] ** 2)]), [-1.5, 2.0])],
-                         ids=["ravine", "rosenbrock"])
+
+@pytest.mark.parametrize(
+    "grad, start",
+    [
+        (quad_grad, [-9.0, 2.0]),
+        (
+            lambda th: np.array(
+                [
+                    -2 * (1 - th[0]) - 400 * th[0] * (th[1] - th[0] ** 2),
+                    200 * (th[1] - th[0] ** 2),
+                ]
+            ),
+            [-1.5, 2.0],
+        ),
+    ],
+    ids=["ravine", "rosenbrock"],
+)
 def test_100_steps_match_numpy_transcriptions(grad, start):
     eta = 0.02 if grad is quad_grad else 2e-4
     path, _ = run_gdlib(Momentum(eta=eta, gamma=0.9), start, grad, 100)
-    np.testing.assert_allclose(path, momentum_numpy(start, grad, eta, 0.9, 100), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        path, momentum_numpy(start, grad, eta, 0.9, 100), rtol=0, atol=1e-12
+    )
     path, vs = run_gdlib(NAG(eta=eta, gamma=0.9), start, grad, 100)
-    np.testing.assert_allclose(path, nag_lookahead_numpy(start, grad, eta, 0.9, 100), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(path - 0.9 * vs, nag_framework_numpy(start, grad, eta, 0.9, 100),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        path, nag_lookahead_numpy(start, grad, eta, 0.9, 100), rtol=0, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        path - 0.9 * vs,
+        nag_framework_numpy(start, grad, eta, 0.9, 100),
+        rtol=0,
+        atol=1e-12,
+    )
 
 
 # --- properties ----------------------------------------------------------------------------
@@ -216,8 +258,13 @@ gammas = st.floats(0.0, 0.999)
 
 
 @settings(max_examples=60, deadline=None)
-@given(cls=st.sampled_from(CLASSES), theta0=arrays(np.float64, st.integers(1, 6), elements=finite),
-       eta=etas, gamma=gammas, steps=st.integers(1, 20))
+@given(
+    cls=st.sampled_from(CLASSES),
+    theta0=arrays(np.float64, st.integers(1, 6), elements=finite),
+    eta=etas,
+    gamma=gammas,
+    steps=st.integers(1, 20),
+)
 def test_zero_gradient_from_zero_state_never_moves(cls, theta0, eta, gamma, steps):
     opt, theta = cls(eta=eta, gamma=gamma), theta0.copy()
     for _ in range(steps):
@@ -237,7 +284,7 @@ def quadratic_problems(draw):
     H = (q * lam) @ q.T
     b = rng.standard_normal(d)
     theta0 = rng.uniform(-5, 5, d)
-    eta = draw(st.floats(0.01, 1.0)) / lam.max()     # eta * lambda_max <= 1 < NAG's limit
+    eta = draw(st.floats(0.01, 1.0)) / lam.max()  # eta * lambda_max <= 1 < NAG's limit
     gamma = draw(st.floats(0.0, 0.99))
     return H, b, theta0, eta, gamma
 
@@ -254,7 +301,9 @@ def test_nag_lookahead_and_framework_forms_agree_on_random_quadratics(problem):
     # velocities of the look-ahead form, recovered from its iterates: v_t = θ_{t-1} − θ_t
     v_la = np.vstack([np.zeros((1, len(theta0))), theta_la[:-1] - theta_la[1:]])
     scale = 1.0 + np.max(np.abs(theta_la))
-    np.testing.assert_allclose(theta_la - gamma * v_la, phi_fw, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(
+        theta_la - gamma * v_la, phi_fw, rtol=0, atol=1e-10 * scale
+    )
     np.testing.assert_allclose(path, theta_la, rtol=0, atol=1e-10 * scale)
     np.testing.assert_allclose(path - gamma * vs, phi_fw, rtol=0, atol=1e-10 * scale)
 
@@ -271,7 +320,7 @@ def test_momentum_with_gamma_zero_is_gd(problem):
     for _ in range(30):
         gd.step(theta, grad)
         c.append(theta.copy())
-    np.testing.assert_array_equal(a, np.array(c))        # the same floating-point operations
+    np.testing.assert_array_equal(a, np.array(c))  # the same floating-point operations
     np.testing.assert_array_equal(b_, np.array(c))
 
 
@@ -282,7 +331,9 @@ def test_momentum_matches_numpy_on_random_quadratics(problem):
     grad = lambda th: H @ th - b
     path, _ = run_gdlib(Momentum(eta=eta, gamma=gamma), theta0, grad, 100)
     ref = momentum_numpy(theta0, grad, eta, gamma, 100)
-    np.testing.assert_allclose(path, ref, rtol=0, atol=1e-12 * (1.0 + np.max(np.abs(ref))))
+    np.testing.assert_allclose(
+        path, ref, rtol=0, atol=1e-12 * (1.0 + np.max(np.abs(ref)))
+    )
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
@@ -295,5 +346,7 @@ def test_large_parameter_vectors_match_numpy(cls):
     grad = lambda th: h * th
     eta, gamma = 0.05, 0.9
     path, _ = run_gdlib(cls(eta=eta, gamma=gamma), theta0, grad, 20)
-    ref = (momentum_numpy if cls is Momentum else nag_lookahead_numpy)(theta0, grad, eta, gamma, 20)
+    ref = (momentum_numpy if cls is Momentum else nag_lookahead_numpy)(
+        theta0, grad, eta, gamma, 20
+    )
     np.testing.assert_allclose(path, ref, rtol=0, atol=1e-12)

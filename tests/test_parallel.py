@@ -8,6 +8,7 @@ race, and everything about a scheduled Downpour run, which does not depend on ti
 timings, losses of a free-running parallel run or the exact outcome of a race. The failure
 paths (bad arguments, failing or stuck workers) are in test_reliability_parallel.py.
 """
+
 import doctest
 import itertools
 
@@ -31,6 +32,7 @@ def tiny():
 
 # --- the sparse problem -------------------------------------------------------------------
 
+
 def test_docstring_examples():
     result = doctest.testmod(par, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
@@ -53,7 +55,9 @@ def test_loss_and_row_gradient_match_dense_logistic_regression(tiny):
         z = theta[e] @ tiny.val[i]
         sparse = np.zeros(200)
         sparse[e] = (1 / (1 + np.exp(-z)) - tiny.y[i]) * tiny.val[i]
-        assert np.allclose(sparse, model.grad(theta, X[i:i + 1], tiny.y[i:i + 1]), atol=1e-14)
+        assert np.allclose(
+            sparse, model.grad(theta, X[i : i + 1], tiny.y[i : i + 1]), atol=1e-14
+        )
 
 
 def test_overlap_fraction_matches_a_brute_force_count():
@@ -66,6 +70,7 @@ def test_overlap_fraction_matches_a_brute_force_count():
 
 # --- Hogwild! -------------------------------------------------------------------------------
 
+
 def serial_sgd_numpy(problem, rows, eta):
     theta = np.zeros(problem.d)
     for i in rows:
@@ -75,11 +80,17 @@ def serial_sgd_numpy(problem, rows, eta):
 
 
 def test_sgd_sparse_is_plain_sgd(tiny):
-    theta, updates, losses = par.sgd_sparse(tiny, 500, eta=0.3, seed=2, record_every=100)
-    rows = np.random.default_rng(np.random.SeedSequence(2).spawn(1)[0]).integers(0, 400, size=500)
+    theta, updates, losses = par.sgd_sparse(
+        tiny, 500, eta=0.3, seed=2, record_every=100
+    )
+    rows = np.random.default_rng(np.random.SeedSequence(2).spawn(1)[0]).integers(
+        0, 400, size=500
+    )
     assert np.allclose(theta, serial_sgd_numpy(tiny, rows, 0.3), rtol=0, atol=1e-12)
     assert list(updates) == [0, 100, 200, 300, 400, 500]
-    assert losses[0] == pytest.approx(np.log(2)) and losses[-1] == pytest.approx(tiny.loss(theta))
+    assert losses[0] == pytest.approx(np.log(2)) and losses[-1] == pytest.approx(
+        tiny.loss(theta)
+    )
 
 
 def test_hogwild_with_one_worker_equals_serial_sgd(tiny):
@@ -94,7 +105,9 @@ def test_two_hogwild_workers_do_every_update_and_account_for_every_change(tiny, 
     # by design, whatever the interleaving: every worker does all its updates, the counters the
     # parent samples only grow, the last snapshot is the final theta, and with a lock every
     # update is atomic, so theta moved by exactly the sum of the changes the workers computed
-    r = par.hogwild(tiny, n_workers=2, updates_per_worker=2000, eta=0.3, seed=5, lock=lock)
+    r = par.hogwild(
+        tiny, n_workers=2, updates_per_worker=2000, eta=0.3, seed=5, lock=lock
+    )
     assert list(r.updates) == [2000, 2000]
     assert r.curve_updates[0] == 0 and r.curve_updates[-1] == 4000
     assert np.all(np.diff(r.curve_updates) >= 0)
@@ -108,17 +121,22 @@ def test_two_hogwild_workers_do_every_update_and_account_for_every_change(tiny, 
 
 def test_hogwild_starts_from_theta0(tiny):
     theta0 = np.linspace(-1, 1, 200)
-    r = par.hogwild(tiny, n_workers=1, updates_per_worker=300, eta=0.3, seed=6, theta0=theta0)
+    r = par.hogwild(
+        tiny, n_workers=1, updates_per_worker=300, eta=0.3, seed=6, theta0=theta0
+    )
     ref, _, _ = par.sgd_sparse(tiny, 300, eta=0.3, seed=6, theta0=theta0)
-    assert np.array_equal(r.theta, ref) and r.curve_losses[0] == pytest.approx(tiny.loss(theta0))
+    assert np.array_equal(r.theta, ref) and r.curve_losses[0] == pytest.approx(
+        tiny.loss(theta0)
+    )
 
 
 def test_a_problem_with_indices_beyond_d_is_rejected_before_any_process_starts(tiny):
     with pytest.raises(ValueError, match="idx"):
-        par.SparseLogistic(tiny.idx, tiny.val, tiny.y, d=50)     # indices up to 199 > d
+        par.SparseLogistic(tiny.idx, tiny.val, tiny.y, d=50)  # indices up to 199 > d
 
 
 # --- Downpour SGD ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def cancer():
@@ -128,7 +146,16 @@ def cancer():
 
 def test_downpour_with_one_worker_is_serial_adagrad(cancer):
     X, y = cancer
-    r = par.downpour(Adagrad(eta=0.1), LogisticRegression(), X, y, n_workers=1, updates=60, batch_size=8, seed=4)
+    r = par.downpour(
+        Adagrad(eta=0.1),
+        LogisticRegression(),
+        X,
+        y,
+        n_workers=1,
+        updates=60,
+        batch_size=8,
+        seed=4,
+    )
     rng = np.random.default_rng(np.random.SeedSequence(4).spawn(1)[0])
     theta, G = np.zeros(X.shape[1]), np.zeros(X.shape[1])
     for _ in range(60):
@@ -144,18 +171,30 @@ def test_downpour_with_one_worker_is_serial_adagrad(cancer):
 def test_downpour_server_applies_every_push_and_records_staleness(cancer):
     X, y = cancer
     n_workers, updates = 3, 90
-    r = par.downpour(GD(eta=0.1), LogisticRegression(), X, y, n_workers=n_workers, updates=updates,
-                     batch_size=8, seed=0)
+    r = par.downpour(
+        GD(eta=0.1),
+        LogisticRegression(),
+        X,
+        y,
+        n_workers=n_workers,
+        updates=updates,
+        batch_size=8,
+        seed=0,
+    )
     k = len(r.staleness)
     # what the protocol guarantees for every interleaving (not how stale, nor the loss)
     assert updates <= k <= updates + n_workers - 1
     assert r.pushes.sum() == k == len(r.worker)
     assert set(r.worker) <= {0, 1, 2} and not r.scheduled
-    assert r.staleness[0] == 0                                # the first update cannot be stale
+    assert r.staleness[0] == 0  # the first update cannot be stale
     assert np.all(r.staleness >= 0)
-    assert np.all(r.staleness <= np.arange(k))               # never older than the start
-    assert list(r.loss_updates[:-1]) == list(range(0, k, 10)) and r.loss_updates[-1] == k
-    assert r.losses[-1] == pytest.approx(LogisticRegression().loss(r.theta, X, y), rel=1e-12)
+    assert np.all(r.staleness <= np.arange(k))  # never older than the start
+    assert (
+        list(r.loss_updates[:-1]) == list(range(0, k, 10)) and r.loss_updates[-1] == k
+    )
+    assert r.losses[-1] == pytest.approx(
+        LogisticRegression().loss(r.theta, X, y), rel=1e-12
+    )
     assert r.mean_staleness() == pytest.approx(np.mean(r.staleness))
 
 
@@ -166,9 +205,19 @@ def test_the_shards_partition_the_rows():
 
 def test_a_batch_larger_than_a_shard_is_rejected_before_any_process_starts(cancer):
     X, y = cancer
-    with pytest.raises(ValueError, match=r"batch_size must be in \[1, 5\]"):   # shards of 5 rows
-        par.downpour(GD(eta=0.1), LogisticRegression(), X[:10], y[:10], n_workers=2, updates=5,
-                     batch_size=8, timeout=30)
+    with pytest.raises(
+        ValueError, match=r"batch_size must be in \[1, 5\]"
+    ):  # shards of 5 rows
+        par.downpour(
+            GD(eta=0.1),
+            LogisticRegression(),
+            X[:10],
+            y[:10],
+            n_workers=2,
+            updates=5,
+            batch_size=8,
+            timeout=30,
+        )
 
 
 def test_downpour_schedule_of_equal_workers_is_round_robin_with_staleness_p_minus_1():
@@ -195,10 +244,23 @@ def test_a_scheduled_downpour_run_is_the_delayed_rule_with_the_workers_batches(c
     X, y = cancer
     n_workers, T = 3, 60
     order, delays = par.downpour_schedule([1, 1, 3], T)
-    r = par.downpour(Adagrad(eta=0.1), LogisticRegression(), X, y, n_workers=n_workers, updates=T,
-                     batch_size=8, seed=9, delays=delays, order=order, record_every=20)
+    r = par.downpour(
+        Adagrad(eta=0.1),
+        LogisticRegression(),
+        X,
+        y,
+        n_workers=n_workers,
+        updates=T,
+        batch_size=8,
+        seed=9,
+        delays=delays,
+        order=order,
+        record_every=20,
+    )
     shards = par.downpour_shards(len(y), n_workers)
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(9).spawn(n_workers)]
+    rngs = [
+        np.random.default_rng(s) for s in np.random.SeedSequence(9).spawn(n_workers)
+    ]
     thetas, G = [np.zeros(X.shape[1])], np.zeros(X.shape[1])
     for t in range(1, T + 1):
         w = order[t - 1]
@@ -212,14 +274,22 @@ def test_a_scheduled_downpour_run_is_the_delayed_rule_with_the_workers_batches(c
     assert np.allclose(r.theta, thetas[-1], rtol=0, atol=1e-12)
     assert np.array_equal(r.staleness, delays) and np.array_equal(r.worker, order)
     assert list(r.loss_updates) == [0, 20, 40, 60]
-    assert r.losses[-1] == pytest.approx(LogisticRegression().loss(thetas[-1], X, y), rel=1e-10)
+    assert r.losses[-1] == pytest.approx(
+        LogisticRegression().loss(thetas[-1], X, y), rel=1e-10
+    )
 
 
 # --- EASGD ----------------------------------------------------------------------------------
 
+
 @settings(max_examples=50, deadline=None)
-@given(arrays(np.float64, (3, 2), elements=finite), arrays(np.float64, 2, elements=finite),
-       arrays(np.float64, (3, 2), elements=finite), st.floats(0.001, 0.5), st.floats(0.0, 5.0))
+@given(
+    arrays(np.float64, (3, 2), elements=finite),
+    arrays(np.float64, 2, elements=finite),
+    arrays(np.float64, (3, 2), elements=finite),
+    st.floats(0.001, 0.5),
+    st.floats(0.0, 5.0),
+)
 def test_easgd_step_is_the_formula(x, c, g, eta, rho):
     x_ref = x - eta * (g + rho * (x - c))
     c_ref = c + eta * rho * (x - c).sum(axis=0)
@@ -227,20 +297,31 @@ def test_easgd_step_is_the_formula(x, c, g, eta, rho):
     assert np.allclose(x_new, x_ref, rtol=1e-12, atol=1e-12)
     assert np.allclose(c_new, c_ref, rtol=1e-12, atol=1e-12)
     # the elastic forces are equal and opposite: only the gradients move the total
-    assert np.allclose(x_new.sum(axis=0) + c_new, x.sum(axis=0) + c - eta * g.sum(axis=0), rtol=1e-9, atol=1e-9)
+    assert np.allclose(
+        x_new.sum(axis=0) + c_new,
+        x.sum(axis=0) + c - eta * g.sum(axis=0),
+        rtol=1e-9,
+        atol=1e-9,
+    )
 
 
 def test_easgd_with_one_worker_and_no_spring_is_gradient_descent():
-    r = gdlib.parallel.easgd(ravine.grad, [-9.0, 2.0], n_workers=1, steps=100, eta=0.02, rho=0.0)
+    r = gdlib.parallel.easgd(
+        ravine.grad, [-9.0, 2.0], n_workers=1, steps=100, eta=0.02, rho=0.0
+    )
     gd = gdlib.run(GD(eta=0.02), ravine, [-9.0, 2.0], steps=100).thetas
     assert np.allclose(r.workers[:, 0, :], gd, rtol=0, atol=1e-12)
-    assert np.all(r.center == [-9.0, 2.0])                  # no spring: the centre never moves
-    weak = gdlib.parallel.easgd(ravine.grad, [-9.0, 2.0], n_workers=1, steps=100, eta=0.02, rho=1e-9)
+    assert np.all(r.center == [-9.0, 2.0])  # no spring: the centre never moves
+    weak = gdlib.parallel.easgd(
+        ravine.grad, [-9.0, 2.0], n_workers=1, steps=100, eta=0.02, rho=1e-9
+    )
     assert np.allclose(weak.workers[:, 0, :], gd, rtol=0, atol=1e-6)
 
 
 def test_easgd_converges_on_a_quadratic_and_the_minimum_is_a_fixed_point():
-    r = gdlib.parallel.easgd(ravine.grad, [-9.0, 2.0], n_workers=3, steps=2000, eta=0.02, rho=1.0, spread=1.0)
+    r = gdlib.parallel.easgd(
+        ravine.grad, [-9.0, 2.0], n_workers=3, steps=2000, eta=0.02, rho=1.0, spread=1.0
+    )
     assert np.linalg.norm(r.center[-1]) < 1e-6 and np.abs(r.workers[-1]).max() < 1e-6
     x, c = np.zeros((3, 2)), np.zeros(2)
     par.easgd_step(x, c, np.zeros((3, 2)), eta=0.1, rho=2.0)
@@ -255,15 +336,25 @@ def test_one_worker_easgd_contraction_factor():
     for _ in range(200):
         par.easgd_step(x, c, h * x, eta, rho)
     M = np.array([[0.25, 0.25], [0.25, 0.75]])
-    assert np.allclose([x[0, 0], c[0]], np.linalg.matrix_power(M, 200) @ state, rtol=1e-9, atol=1e-300)
+    assert np.allclose(
+        [x[0, 0], c[0]], np.linalg.matrix_power(M, 200) @ state, rtol=1e-9, atol=1e-300
+    )
     assert max(abs(np.linalg.eigvals(M))) == pytest.approx(0.5 + np.sqrt(2) / 4)
 
 
 # --- delays ---------------------------------------------------------------------------------
 
+
 def test_run_delayed_without_delays_is_run():
-    thetas = par.run_delayed(GD(eta=0.03), ravine.grad, [-9.0, 2.0], np.zeros(50, dtype=int))
-    assert np.allclose(thetas, gdlib.run(GD(eta=0.03), ravine, [-9.0, 2.0], steps=50).thetas, rtol=0, atol=1e-12)
+    thetas = par.run_delayed(
+        GD(eta=0.03), ravine.grad, [-9.0, 2.0], np.zeros(50, dtype=int)
+    )
+    assert np.allclose(
+        thetas,
+        gdlib.run(GD(eta=0.03), ravine, [-9.0, 2.0], steps=50).thetas,
+        rtol=0,
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("tau", [1, 3])
@@ -279,5 +370,7 @@ def test_run_delayed_uses_the_stale_gradient(tau):
 def test_one_step_delay_halves_the_stable_learning_rate():
     # theta_{t+1} = theta_t - a theta_{t-1} is stable iff a < 1 (roots of z^2 - z + a)
     for a, stable in [(0.9, True), (1.1, False)]:
-        thetas = par.run_delayed(GD(eta=a / 50), ravine.grad, [0.0, 1.0], np.ones(400, dtype=int))
+        thetas = par.run_delayed(
+            GD(eta=a / 50), ravine.grad, [0.0, 1.0], np.ones(400, dtype=int)
+        )
         assert (abs(thetas[-1, 1]) < 1e-3) == stable

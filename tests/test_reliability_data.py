@@ -2,6 +2,7 @@
 
 Expected values are written down by hand (labels, shapes, counts), never computed by gdlib.
 """
+
 import math
 
 import numpy as np
@@ -33,7 +34,9 @@ METHODS_WITH_Y = ["loss", "grad", "accuracy"]
 # ------------------------------------------------------------------ 1. labels
 @pytest.mark.parametrize("case", range(4))
 @pytest.mark.parametrize("method", METHODS_WITH_Y)
-@pytest.mark.parametrize("bad", [[0, 1, -1, 1], [0, 1, 0.75, 1], [0, 1, np.nan, 1], [0, 1, 7, 1]])
+@pytest.mark.parametrize(
+    "bad", [[0, 1, -1, 1], [0, 1, 0.75, 1], [0, 1, np.nan, 1], [0, 1, 7, 1]]
+)
 def test_bad_labels_are_a_value_error_naming_y(case, method, bad):
     model, theta, X, _ = models()[case]
     with pytest.raises(ValueError, match=r"^y must hold"):
@@ -47,10 +50,16 @@ def test_logistic_regression_rejects_minus_one_plus_one_labels():
 
 def test_integral_float_and_boolean_labels_are_accepted():
     model = gdlib.LogisticRegression()
-    assert model.loss(np.zeros(2), X4, np.array([0.0, 1.0, 0.0, 1.0])) == pytest.approx(math.log(2))
-    assert model.loss(np.zeros(2), X4, np.array([False, True, False, True])) == pytest.approx(math.log(2))
+    assert model.loss(np.zeros(2), X4, np.array([0.0, 1.0, 0.0, 1.0])) == pytest.approx(
+        math.log(2)
+    )
+    assert model.loss(
+        np.zeros(2), X4, np.array([False, True, False, True])
+    ) == pytest.approx(math.log(2))
     soft = gdlib.SoftmaxRegression(3)
-    assert soft.loss(np.zeros((2, 3)), X4, np.array([0.0, 2.0, 1.0, 2.0])) == pytest.approx(math.log(3))
+    assert soft.loss(
+        np.zeros((2, 3)), X4, np.array([0.0, 2.0, 1.0, 2.0])
+    ) == pytest.approx(math.log(3))
 
 
 @pytest.mark.parametrize("bad", [2.7, 1, 0, -3, "3", True, None])
@@ -61,9 +70,17 @@ def test_n_classes_must_be_an_integer_of_at_least_two(bad):
         gdlib.MLP(2, (3,), bad)
 
 
-@pytest.mark.parametrize("kwargs, word", [({"n_inputs": 2.5}, "n_inputs"), ({"hidden": (3, 2.5)}, "hidden"),
-                                          ({"hidden": ()}, "hidden"), ({"hidden": (0,)}, "hidden"),
-                                          ({"l2": -1.0}, "l2"), ({"seed": -1}, "seed")])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"n_inputs": 2.5}, "n_inputs"),
+        ({"hidden": (3, 2.5)}, "hidden"),
+        ({"hidden": ()}, "hidden"),
+        ({"hidden": (0,)}, "hidden"),
+        ({"l2": -1.0}, "l2"),
+        ({"seed": -1}, "seed"),
+    ],
+)
 def test_network_architecture_is_never_truncated(kwargs, word):
     args = {"n_inputs": 2, "hidden": (3,), "n_classes": 3} | kwargs
     with pytest.raises(ValueError, match=word):
@@ -73,14 +90,27 @@ def test_network_architecture_is_never_truncated(kwargs, word):
 
 
 @settings(max_examples=60, deadline=None)
-@given(labels=st.lists(st.one_of(st.integers(-5, 8), st.floats(-5, 8), st.sampled_from([np.nan, np.inf, -np.inf])),
-                       min_size=4, max_size=4),
-       case=st.integers(0, 3))
+@given(
+    labels=st.lists(
+        st.one_of(
+            st.integers(-5, 8),
+            st.floats(-5, 8),
+            st.sampled_from([np.nan, np.inf, -np.inf]),
+        ),
+        min_size=4,
+        max_size=4,
+    ),
+    case=st.integers(0, 3),
+)
 def test_property_labels_outside_the_classes_always_raise_naming_y(labels, case):
     model, theta, X, _ = models()[case]
     y = np.array(labels, dtype=float)
     k = 2 if case == 0 else 3
-    valid = bool(np.all(np.isfinite(y)) and np.all(y == np.floor(y)) and np.all((y >= 0) & (y < k)))
+    valid = bool(
+        np.all(np.isfinite(y))
+        and np.all(y == np.floor(y))
+        and np.all((y >= 0) & (y < k))
+    )
     if valid:
         assert math.isfinite(model.loss(theta, X, y))
     else:
@@ -89,7 +119,9 @@ def test_property_labels_outside_the_classes_always_raise_naming_y(labels, case)
 
 
 # ------------------------------------------------------------------ 1. shapes and finiteness
-ALL = [(gdlib.LinearRegression(), np.zeros(2), X4, np.array([0.5, 1.0, 1.5, 2.0]))] + models()
+ALL = [
+    (gdlib.LinearRegression(), np.zeros(2), X4, np.array([0.5, 1.0, 1.5, 2.0]))
+] + models()
 
 
 @pytest.mark.parametrize("case", range(5))
@@ -112,8 +144,11 @@ def test_non_finite_x_is_a_value_error_naming_x(case, value):
     model, theta, X, y = ALL[case]
     X = X.copy()
     X[2, 1] = value
-    for call in (lambda: model.loss(theta, X, y), lambda: model.grad(theta, X, y),
-                 lambda: model.predict(theta, X)):
+    for call in (
+        lambda: model.loss(theta, X, y),
+        lambda: model.grad(theta, X, y),
+        lambda: model.predict(theta, X),
+    ):
         with pytest.raises(ValueError, match="X must be finite: 1 of its 8 entries"):
             call()
 
@@ -147,21 +182,28 @@ def test_x_with_the_wrong_number_of_features_names_x():
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_overflow_at_finite_inputs_is_an_infinite_loss_not_nan():
     X = np.array([[1e300, -1e300], [1.0, 1.0]])
-    theta = np.array([1e10, 1e10])             # X θ = 1e310 - 1e310: inf - inf
+    theta = np.array([1e10, 1e10])  # X θ = 1e310 - 1e310: inf - inf
     assert gdlib.LinearRegression().loss(theta, X, np.zeros(2)) == math.inf
     assert gdlib.LogisticRegression().loss(theta, X, np.array([1, 0])) == math.inf
 
 
 @settings(max_examples=40, deadline=None)
 @given(n_rows=st.integers(1, 6), n_y=st.integers(0, 7), d=st.integers(1, 4))
-def test_property_any_length_mismatch_is_a_value_error_never_an_index_error(n_rows, n_y, d):
+def test_property_any_length_mismatch_is_a_value_error_never_an_index_error(
+    n_rows, n_y, d
+):
     X, y = np.ones((n_rows, d)), np.zeros(n_y)
-    for model, theta in [(gdlib.LinearRegression(), np.zeros(d)), (gdlib.SoftmaxRegression(2), np.zeros((d, 2))),
-                         (gdlib.MLP(d, (2,), 2), gdlib.MLP(d, (2,), 2).init(d))]:
+    for model, theta in [
+        (gdlib.LinearRegression(), np.zeros(d)),
+        (gdlib.SoftmaxRegression(2), np.zeros((d, 2))),
+        (gdlib.MLP(d, (2,), 2), gdlib.MLP(d, (2,), 2).init(d)),
+    ]:
         if n_y == n_rows:
             assert math.isfinite(model.loss(theta, X, y))
         else:
-            with pytest.raises(ValueError, match=f"y has {n_y} entries but X has {n_rows} rows"):
+            with pytest.raises(
+                ValueError, match=f"y has {n_y} entries but X has {n_rows} rows"
+            ):
                 model.grad(theta, X, y)
 
 
@@ -170,22 +212,28 @@ XR = np.column_stack([np.ones(6), np.arange(6.0)])
 YR = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"X": XR[:, 1]}, "X must be a 2-D array"),
-    ({"X": XR[:0], "y": YR[:0]}, "X must have at least 1 row"),
-    ({"y": YR[:5]}, "y has 5 entries but X has 6 rows"),
-    ({"theta0": np.zeros(3)}, r"theta0 must have shape \(2,\)"),
-    ({"theta0": np.array([np.inf, 0.0])}, "theta0 must be finite"),
-    ({"epochs": 0}, "epochs"), ({"epochs": 2.0}, "epochs"),
-    ({"batch_size": 7}, "batch_size"), ({"batch_size": 0}, "batch_size"),
-    ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"),
-    ({"test": (XR,)}, "test must be a pair"),
-    ({"test": (XR[:, :1], YR)}, r"test\[0\] \(X_test\) has 1 features"),
-    ({"test": (XR, YR[:2])}, r"test\[1\] \(y_test\) has 2 entries"),
-    ({"schedule": 0.1}, "schedule must be a callable"),
-    ({"schedule_unit": "batch"}, "schedule_unit"),
-    ({"progress": "yes"}, "progress"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"X": XR[:, 1]}, "X must be a 2-D array"),
+        ({"X": XR[:0], "y": YR[:0]}, "X must have at least 1 row"),
+        ({"y": YR[:5]}, "y has 5 entries but X has 6 rows"),
+        ({"theta0": np.zeros(3)}, r"theta0 must have shape \(2,\)"),
+        ({"theta0": np.array([np.inf, 0.0])}, "theta0 must be finite"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": 2.0}, "epochs"),
+        ({"batch_size": 7}, "batch_size"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"test": (XR,)}, "test must be a pair"),
+        ({"test": (XR[:, :1], YR)}, r"test\[0\] \(X_test\) has 1 features"),
+        ({"test": (XR, YR[:2])}, r"test\[1\] \(y_test\) has 2 entries"),
+        ({"schedule": 0.1}, "schedule must be a callable"),
+        ({"schedule_unit": "batch"}, "schedule_unit"),
+        ({"progress": "yes"}, "progress"),
+    ],
+)
 def test_train_names_the_bad_argument(kwargs, words):
     args = {"X": XR, "y": YR, "progress": False} | kwargs
     with pytest.raises(ValueError, match=words):
@@ -208,39 +256,64 @@ def test_train_counts_non_finite_data_before_training(where):
 
 def test_train_rejects_bad_labels_before_the_first_step():
     with pytest.raises(ValueError, match="y must hold class labels"):
-        gdlib.train(gdlib.GD(0.1), gdlib.LogisticRegression(), XR, np.array([-1, 1, -1, 1, -1, 1]), progress=False)
+        gdlib.train(
+            gdlib.GD(0.1),
+            gdlib.LogisticRegression(),
+            XR,
+            np.array([-1, 1, -1, 1, -1, 1]),
+            progress=False,
+        )
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"steps": True}, "steps"), ({"steps": -1}, "steps"), ({"tol": np.nan}, "tol"), ({"tol": -1.0}, "tol"),
-    ({"theta0": []}, "theta0 must have at least one entry"), ({"theta0": ["a", "b"]}, "theta0"),
-    ({"f": 3.0}, "f must be"), ({"grad": 3.0}, "grad must be"), ({"reset": "no"}, "reset"),
-    ({"f": lambda th: np.array([1.0, 2.0]), "grad": lambda th: th}, "f must return a real number"),
-    ({"f": lambda th: np.nan, "grad": lambda th: th}, r"f\(theta0\) is nan"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"steps": True}, "steps"),
+        ({"steps": -1}, "steps"),
+        ({"tol": np.nan}, "tol"),
+        ({"tol": -1.0}, "tol"),
+        ({"theta0": []}, "theta0 must have at least one entry"),
+        ({"theta0": ["a", "b"]}, "theta0"),
+        ({"f": 3.0}, "f must be"),
+        ({"grad": 3.0}, "grad must be"),
+        ({"reset": "no"}, "reset"),
+        (
+            {"f": lambda th: np.array([1.0, 2.0]), "grad": lambda th: th},
+            "f must return a real number",
+        ),
+        ({"f": lambda th: np.nan, "grad": lambda th: th}, r"f\(theta0\) is nan"),
+    ],
+)
 def test_run_names_the_bad_argument(kwargs, words):
     args = {"f": gdlib.ravine, "theta0": [1.0, 1.0], "steps": 5} | kwargs
     with pytest.raises(ValueError, match=words):
         gdlib.run(gdlib.GD(0.01), **args)
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: gdlib.make_linear_regression(n=0), "n"), (lambda: gdlib.make_linear_regression(d=0), "d"),
-    (lambda: gdlib.make_linear_regression(noise=-0.1), "noise"),
-    (lambda: gdlib.make_linear_regression(noise=np.nan), "noise"),
-    (lambda: gdlib.make_linear_regression(n=2.5), "n"), (lambda: gdlib.make_linear_regression(seed=-1), "seed"),
-    (lambda: gdlib.make_classification(n=0), "n"), (lambda: gdlib.make_classification(d=1.5), "d"),
-    (lambda: gdlib.make_classification(separation=np.inf), "separation"),
-    (lambda: gdlib.make_sparse_features(frequencies=(0.5, np.nan)), "frequencies"),
-    (lambda: gdlib.make_sparse_features(frequencies=()), "frequencies"),
-    (lambda: gdlib.make_sparse_features(frequencies=(0.5, 1.5)), "frequencies"),
-    (lambda: gdlib.make_sparse_features(n=0), "n"), (lambda: gdlib.make_sparse_features(noise=-1), "noise"),
-    (lambda: gdlib.load_breast_cancer(test_size=np.nan), "test_size"),
-    (lambda: gdlib.load_breast_cancer(test_size=1e-5), "test_size"),
-    (lambda: gdlib.load_digits(test_size=0.9999), "test_size"),
-    (lambda: gdlib.load_digits(seed=-2), "seed"),
-    (lambda: gdlib.add_bias(np.ones(3)), "X must be a 2-D array"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: gdlib.make_linear_regression(n=0), "n"),
+        (lambda: gdlib.make_linear_regression(d=0), "d"),
+        (lambda: gdlib.make_linear_regression(noise=-0.1), "noise"),
+        (lambda: gdlib.make_linear_regression(noise=np.nan), "noise"),
+        (lambda: gdlib.make_linear_regression(n=2.5), "n"),
+        (lambda: gdlib.make_linear_regression(seed=-1), "seed"),
+        (lambda: gdlib.make_classification(n=0), "n"),
+        (lambda: gdlib.make_classification(d=1.5), "d"),
+        (lambda: gdlib.make_classification(separation=np.inf), "separation"),
+        (lambda: gdlib.make_sparse_features(frequencies=(0.5, np.nan)), "frequencies"),
+        (lambda: gdlib.make_sparse_features(frequencies=()), "frequencies"),
+        (lambda: gdlib.make_sparse_features(frequencies=(0.5, 1.5)), "frequencies"),
+        (lambda: gdlib.make_sparse_features(n=0), "n"),
+        (lambda: gdlib.make_sparse_features(noise=-1), "noise"),
+        (lambda: gdlib.load_breast_cancer(test_size=np.nan), "test_size"),
+        (lambda: gdlib.load_breast_cancer(test_size=1e-5), "test_size"),
+        (lambda: gdlib.load_digits(test_size=0.9999), "test_size"),
+        (lambda: gdlib.load_digits(seed=-2), "seed"),
+        (lambda: gdlib.add_bias(np.ones(3)), "X must be a 2-D array"),
+    ],
+)
 def test_data_functions_name_the_bad_argument(call, word):
     with pytest.raises(ValueError, match=word):
         call()
@@ -248,9 +321,18 @@ def test_data_functions_name_the_bad_argument(call, word):
 
 # ------------------------------------------------------------------ 3. errors tell the truth
 def test_a_gradient_function_returning_nan_is_blamed_not_the_learning_rate():
-    with pytest.raises(gdlib.NonFiniteError, match="grad returned NaN or inf .* at step 1") as info:
-        gdlib.run(gdlib.GD(0.01), gdlib.ravine, [1.0, 1.0], grad=lambda th: np.array([np.nan, 1.0]))
-    assert "smaller learning rate" not in str(info.value) and "at fault" in str(info.value)
+    with pytest.raises(
+        gdlib.NonFiniteError, match="grad returned NaN or inf .* at step 1"
+    ) as info:
+        gdlib.run(
+            gdlib.GD(0.01),
+            gdlib.ravine,
+            [1.0, 1.0],
+            grad=lambda th: np.array([np.nan, 1.0]),
+        )
+    assert "smaller learning rate" not in str(info.value) and "at fault" in str(
+        info.value
+    )
     assert isinstance(info.value, ValueError)
 
 
@@ -260,6 +342,7 @@ def test_a_gradient_returning_nan_after_some_steps_is_blamed_with_its_step():
     def grad(th):
         calls.append(1)
         return 2 * th if len(calls) < 4 else np.full_like(th, np.nan)
+
     with pytest.raises(gdlib.NonFiniteError, match="at step 4"):
         gdlib.run(gdlib.GD(0.1), lambda th: float(th @ th), [1.0, 1.0], grad=grad)
 
@@ -272,7 +355,9 @@ class NaNGradient(gdlib.LinearRegression):
 
 
 def test_train_blames_a_model_gradient_that_returns_nan():
-    with pytest.raises(gdlib.NonFiniteError, match="gradient returned NaN or inf") as info:
+    with pytest.raises(
+        gdlib.NonFiniteError, match="gradient returned NaN or inf"
+    ) as info:
         gdlib.train(gdlib.GD(0.01), NaNGradient(), XR, YR, progress=False)
     assert "smaller learning rate" not in str(info.value)
 
@@ -281,11 +366,18 @@ def test_a_finite_explosion_ends_as_diverged_not_finished():
     # logistic loss is ~linear in θ: with η = 1e250 it jumps from log 2 to ~1e250, finite
     X = np.array([[1.0, 2.0], [1.0, -1.0], [1.0, 0.5], [1.0, -2.0]])
     y = np.array([1, 1, 0, 0])
-    res = gdlib.train(gdlib.GD(1e250), gdlib.LogisticRegression(), X, y, epochs=5, progress=False)
+    res = gdlib.train(
+        gdlib.GD(1e250), gdlib.LogisticRegression(), X, y, epochs=5, progress=False
+    )
     assert res.status == "diverged" and "smaller learning rate" in res.message
     assert res.epoch_losses[0] == pytest.approx(math.log(2))
-    r = gdlib.run(gdlib.GD(1e250), lambda th: gdlib.LogisticRegression().loss(th, X, y), [0.0, 0.0], steps=5,
-                  grad=lambda th: gdlib.LogisticRegression().grad(th, X, y))
+    r = gdlib.run(
+        gdlib.GD(1e250),
+        lambda th: gdlib.LogisticRegression().loss(th, X, y),
+        [0.0, 0.0],
+        steps=5,
+        grad=lambda th: gdlib.LogisticRegression().grad(th, X, y),
+    )
     assert r.status == "diverged" and r.steps == 1
 
 
@@ -299,17 +391,36 @@ def test_run_divergence_rule_is_a_trillionfold_growth():
 
 def test_a_schedule_that_underflows_to_zero_stops_with_a_message():
     # 0.1 · 0.5^k underflows to exactly 0 after about 1080 halvings
-    res = gdlib.train(gdlib.GD(0.1), gdlib.LinearRegression(), XR, YR, epochs=3000,
-                      schedule=gdlib.step_decay(0.1, drop=0.5, every=1), progress=False)
-    assert res.status == "stopped" and "reached 0" in res.message and "schedule" in res.message
+    res = gdlib.train(
+        gdlib.GD(0.1),
+        gdlib.LinearRegression(),
+        XR,
+        YR,
+        epochs=3000,
+        schedule=gdlib.step_decay(0.1, drop=0.5, every=1),
+        progress=False,
+    )
+    assert (
+        res.status == "stopped"
+        and "reached 0" in res.message
+        and "schedule" in res.message
+    )
     assert 1000 < len(res.etas) < 1200 and np.all(np.isfinite(res.epoch_losses))
 
 
 @pytest.mark.parametrize("value", [-0.1, np.nan, "0.1", np.inf])
 def test_a_schedule_returning_a_bad_value_names_schedule_and_step(value):
     with pytest.raises(ValueError, match=r"schedule\(3\) must return .* at step 3"):
-        gdlib.train(gdlib.GD(0.1), gdlib.LinearRegression(), XR, YR, batch_size=1, epochs=2,
-                    schedule=lambda t: 0.01 if t < 3 else value, progress=False)
+        gdlib.train(
+            gdlib.GD(0.1),
+            gdlib.LinearRegression(),
+            XR,
+            YR,
+            batch_size=1,
+            epochs=2,
+            schedule=lambda t: 0.01 if t < 3 else value,
+            progress=False,
+        )
 
 
 # ------------------------------------------------------------------ 4. a failed call leaves state as it was
@@ -320,11 +431,14 @@ def test_batchnorm_running_statistics_are_untouched_by_a_failing_call():
     before = [m.copy() for m in net.running_mean], [v.copy() for v in net.running_var]
     X = X4.copy()
     X[0, 0] = np.nan
-    for call in (lambda: net.grad(theta, X, [0, 1, 2, 1]), lambda: net.grad(theta, X4, [0, 1, 5, 1]),
-                 lambda: net.grad(theta, X4[:1], [0])):
+    for call in (
+        lambda: net.grad(theta, X, [0, 1, 2, 1]),
+        lambda: net.grad(theta, X4, [0, 1, 5, 1]),
+        lambda: net.grad(theta, X4[:1], [0]),
+    ):
         with pytest.raises(ValueError):
             call()
     assert all(np.array_equal(a, b) for a, b in zip(before[0], net.running_mean))
     assert all(np.array_equal(a, b) for a, b in zip(before[1], net.running_var))
-    net.grad(theta, X4, [0, 1, 2, 1])                       # a good call does update them
+    net.grad(theta, X4, [0, 1, 2, 1])  # a good call does update them
     assert not np.array_equal(before[0][0], net.running_mean[0])

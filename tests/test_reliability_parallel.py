@@ -13,6 +13,7 @@ One block per class of failure:
 Every call that starts processes runs under :func:`finishes`, which fails the test instead
 of hanging the test run if the call does not return.
 """
+
 import math
 import multiprocessing as mp
 import signal
@@ -28,7 +29,7 @@ import gdlib
 import gdlib.parallel as par
 from gdlib import GD, Adagrad, LogisticRegression, ravine
 
-LIMIT = 120.0           # seconds: far beyond what any call below needs, even on a busy machine
+LIMIT = 120.0  # seconds: far beyond what any call below needs, even on a busy machine
 
 
 def finishes(fn, *args, limit=LIMIT, **kwargs):
@@ -39,14 +40,16 @@ def finishes(fn, *args, limit=LIMIT, **kwargs):
     def target():
         try:
             out["value"] = fn(*args, **kwargs)
-        except BaseException as exc:            # handed to the test thread
+        except BaseException as exc:  # handed to the test thread
             out["error"] = exc
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
     thread.join(limit)
     if thread.is_alive():
-        pytest.fail(f"{getattr(fn, '__name__', fn)} did not return within {limit} s: it hangs")
+        pytest.fail(
+            f"{getattr(fn, '__name__', fn)} did not return within {limit} s: it hangs"
+        )
     if "error" in out:
         raise out["error"]
     return out["value"]
@@ -88,19 +91,31 @@ def test_hogwild_rejects_a_bad_timeout_or_poll(tiny, bad):
 def test_downpour_rejects_a_bad_timeout(cancer, bad):
     X, y = cancer
     with pytest.raises(ValueError, match="timeout"):
-        par.downpour(GD(eta=0.1), LogisticRegression(), X, y, n_workers=1, updates=5, timeout=bad)
+        par.downpour(
+            GD(eta=0.1), LogisticRegression(), X, y, n_workers=1, updates=5, timeout=bad
+        )
     assert mp.active_children() == []
 
 
 def _hogwild_cases(p):
     return [
-        ("n_workers", dict(n_workers=0)), ("n_workers", dict(n_workers=-1)), ("n_workers", dict(n_workers=2.0)),
-        ("n_workers", dict(n_workers=par.MAX_WORKERS + 1)), ("n_workers", dict(n_workers=True)),
-        ("updates_per_worker", dict(updates_per_worker=-1)), ("updates_per_worker", dict(updates_per_worker=1.5)),
-        ("eta", dict(eta=0.0)), ("eta", dict(eta=-0.1)), ("eta", dict(eta=math.nan)), ("eta", dict(eta=math.inf)),
-        ("seed", dict(seed=-1)), ("seed", dict(seed=0.5)),
-        ("theta0", dict(theta0=np.zeros(p.d + 1))), ("theta0", dict(theta0=np.full(p.d, np.nan))),
-        ("lock", dict(lock="yes")), ("start_method", dict(start_method="teleport")),
+        ("n_workers", dict(n_workers=0)),
+        ("n_workers", dict(n_workers=-1)),
+        ("n_workers", dict(n_workers=2.0)),
+        ("n_workers", dict(n_workers=par.MAX_WORKERS + 1)),
+        ("n_workers", dict(n_workers=True)),
+        ("updates_per_worker", dict(updates_per_worker=-1)),
+        ("updates_per_worker", dict(updates_per_worker=1.5)),
+        ("eta", dict(eta=0.0)),
+        ("eta", dict(eta=-0.1)),
+        ("eta", dict(eta=math.nan)),
+        ("eta", dict(eta=math.inf)),
+        ("seed", dict(seed=-1)),
+        ("seed", dict(seed=0.5)),
+        ("theta0", dict(theta0=np.zeros(p.d + 1))),
+        ("theta0", dict(theta0=np.full(p.d, np.nan))),
+        ("lock", dict(lock="yes")),
+        ("start_method", dict(start_method="teleport")),
     ]
 
 
@@ -118,23 +133,45 @@ def test_downpour_rejects_bad_counts_and_data(cancer):
     Xn = X.copy()
     Xn[3, 2] = np.nan
     cases = [
-        ("n_workers", dict(n_workers=0)), ("n_workers", dict(n_workers=par.MAX_WORKERS + 1)),
-        ("updates", dict(updates=-1)), ("updates", dict(updates=2.5)),
-        ("batch_size", dict(batch_size=0)), ("batch_size", dict(batch_size=len(y))),
-        ("seed", dict(seed=-3)), ("record_every", dict(record_every=0)), ("record_every", dict(record_every=None)),
-        ("worker_sleep", dict(worker_sleep=(0.0,))), ("worker_sleep", dict(worker_sleep=(0.0, -1.0))),
+        ("n_workers", dict(n_workers=0)),
+        ("n_workers", dict(n_workers=par.MAX_WORKERS + 1)),
+        ("updates", dict(updates=-1)),
+        ("updates", dict(updates=2.5)),
+        ("batch_size", dict(batch_size=0)),
+        ("batch_size", dict(batch_size=len(y))),
+        ("seed", dict(seed=-3)),
+        ("record_every", dict(record_every=0)),
+        ("record_every", dict(record_every=None)),
+        ("worker_sleep", dict(worker_sleep=(0.0,))),
+        ("worker_sleep", dict(worker_sleep=(0.0, -1.0))),
         ("worker_sleep", dict(worker_sleep=(0.0, math.nan))),
-        ("X", dict(X=Xn)), ("X", dict(X=X[0])), ("y", dict(y=y[:-1])), ("y", dict(y=np.full(len(y), np.inf))),
-        ("theta0", dict(theta0=np.zeros(3))), ("optimizer", dict(optimizer="adagrad")), ("model", dict(model=object())),
-        ("delays", dict(delays=-1)), ("delays", dict(delays=np.ones(4, dtype=int))),
-        ("delays", dict(delays=np.full(5, 1.5))), ("delays", dict(delays=np.array([0, 1, -1, 0, 0]))),
-        ("order", dict(delays=0, order=[0, 1, 2, 0, 1])), ("order", dict(delays=0, order=[0, 1])),
-        ("order", dict(order=[0, 1, 0, 1, 0])),                           # order without delays
+        ("X", dict(X=Xn)),
+        ("X", dict(X=X[0])),
+        ("y", dict(y=y[:-1])),
+        ("y", dict(y=np.full(len(y), np.inf))),
+        ("theta0", dict(theta0=np.zeros(3))),
+        ("optimizer", dict(optimizer="adagrad")),
+        ("model", dict(model=object())),
+        ("delays", dict(delays=-1)),
+        ("delays", dict(delays=np.ones(4, dtype=int))),
+        ("delays", dict(delays=np.full(5, 1.5))),
+        ("delays", dict(delays=np.array([0, 1, -1, 0, 0]))),
+        ("order", dict(delays=0, order=[0, 1, 2, 0, 1])),
+        ("order", dict(delays=0, order=[0, 1])),
+        ("order", dict(order=[0, 1, 0, 1, 0])),  # order without delays
         ("start_method", dict(start_method="teleport")),
     ]
     for name, kwargs in cases:
-        args = {"optimizer": Adagrad(eta=0.1), "model": LogisticRegression(), "X": X, "y": y,
-                "n_workers": 2, "updates": 5, "batch_size": 8, **kwargs}
+        args = {
+            "optimizer": Adagrad(eta=0.1),
+            "model": LogisticRegression(),
+            "X": X,
+            "y": y,
+            "n_workers": 2,
+            "updates": 5,
+            "batch_size": 8,
+            **kwargs,
+        }
         with pytest.raises(ValueError, match=name):
             par.downpour(**args)
     assert mp.active_children() == []
@@ -144,37 +181,91 @@ def test_the_other_functions_reject_bad_arguments(tiny):
     r = par.sgd_sparse(tiny, 10, eta=0.1)
     assert len(r[0]) == tiny.d
     cases = [
-        ("n", lambda: par.make_sparse_logistic(n=0)), ("d", lambda: par.make_sparse_logistic(d=0)),
-        ("k", lambda: par.make_sparse_logistic(d=5, k=6)), ("k", lambda: par.make_sparse_logistic(k=0)),
+        ("n", lambda: par.make_sparse_logistic(n=0)),
+        ("d", lambda: par.make_sparse_logistic(d=0)),
+        ("k", lambda: par.make_sparse_logistic(d=5, k=6)),
+        ("k", lambda: par.make_sparse_logistic(k=0)),
         ("seed", lambda: par.make_sparse_logistic(seed=-1)),
         ("idx", lambda: par.SparseLogistic(tiny.idx + 200, tiny.val, tiny.y, tiny.d)),
-        ("idx", lambda: par.SparseLogistic(np.zeros((3, 2), dtype=int), np.ones((3, 2)), np.zeros(3), 4)),
-        ("idx", lambda: par.SparseLogistic(tiny.idx.astype(float), tiny.val, tiny.y, tiny.d)),
-        ("val", lambda: par.SparseLogistic(tiny.idx, np.full_like(tiny.val, np.nan), tiny.y, tiny.d)),
+        (
+            "idx",
+            lambda: par.SparseLogistic(
+                np.zeros((3, 2), dtype=int), np.ones((3, 2)), np.zeros(3), 4
+            ),
+        ),
+        (
+            "idx",
+            lambda: par.SparseLogistic(
+                tiny.idx.astype(float), tiny.val, tiny.y, tiny.d
+            ),
+        ),
+        (
+            "val",
+            lambda: par.SparseLogistic(
+                tiny.idx, np.full_like(tiny.val, np.nan), tiny.y, tiny.d
+            ),
+        ),
         ("y", lambda: par.SparseLogistic(tiny.idx, tiny.val, tiny.y + 2, tiny.d)),
         ("d", lambda: par.SparseLogistic(tiny.idx, tiny.val, tiny.y, 0)),
-        ("problem", lambda: par.overlap_fraction(par.make_sparse_logistic(n=1, d=5, k=2))),
+        (
+            "problem",
+            lambda: par.overlap_fraction(par.make_sparse_logistic(n=1, d=5, k=2)),
+        ),
         ("n_updates", lambda: par.sgd_sparse(tiny, -1, eta=0.1)),
         ("eta", lambda: par.sgd_sparse(tiny, 10, eta=math.nan)),
         ("record_every", lambda: par.sgd_sparse(tiny, 10, eta=0.1, record_every=0)),
         ("theta0", lambda: par.sgd_sparse(tiny, 10, eta=0.1, theta0=np.zeros(3))),
-        ("n_rows", lambda: par.downpour_shards(-1, 2)), ("n_workers", lambda: par.downpour_shards(10, 0)),
+        ("n_rows", lambda: par.downpour_shards(-1, 2)),
+        ("n_workers", lambda: par.downpour_shards(10, 0)),
         ("compute_times", lambda: par.downpour_schedule([1.0, 0.0], 5)),
         ("compute_times", lambda: par.downpour_schedule([1.0, math.nan], 5)),
         ("compute_times", lambda: par.downpour_schedule([], 5)),
         ("updates", lambda: par.downpour_schedule([1.0], -1)),
-        ("eta", lambda: par.easgd_step(np.zeros((2, 1)), np.zeros(1), np.zeros((2, 1)), eta=0.0, rho=1.0)),
-        ("rho", lambda: par.easgd_step(np.zeros((2, 1)), np.zeros(1), np.zeros((2, 1)), eta=0.1, rho=-1.0)),
-        ("g", lambda: par.easgd_step(np.zeros((2, 1)), np.zeros(1), np.zeros((3, 1)), eta=0.1, rho=1.0)),
-        ("x", lambda: par.easgd_step(np.zeros((2, 1), dtype=int), np.zeros(1), np.zeros((2, 1)), eta=0.1, rho=1.0)),
+        (
+            "eta",
+            lambda: par.easgd_step(
+                np.zeros((2, 1)), np.zeros(1), np.zeros((2, 1)), eta=0.0, rho=1.0
+            ),
+        ),
+        (
+            "rho",
+            lambda: par.easgd_step(
+                np.zeros((2, 1)), np.zeros(1), np.zeros((2, 1)), eta=0.1, rho=-1.0
+            ),
+        ),
+        (
+            "g",
+            lambda: par.easgd_step(
+                np.zeros((2, 1)), np.zeros(1), np.zeros((3, 1)), eta=0.1, rho=1.0
+            ),
+        ),
+        (
+            "x",
+            lambda: par.easgd_step(
+                np.zeros((2, 1), dtype=int),
+                np.zeros(1),
+                np.zeros((2, 1)),
+                eta=0.1,
+                rho=1.0,
+            ),
+        ),
         ("n_workers", lambda: par.easgd(ravine.grad, [1.0, 1.0], n_workers=0)),
         ("steps", lambda: par.easgd(ravine.grad, [1.0, 1.0], steps=-1)),
         ("noise", lambda: par.easgd(ravine.grad, [1.0, 1.0], noise=math.inf)),
         ("spread", lambda: par.easgd(ravine.grad, [1.0, 1.0], spread=-1.0)),
         ("x0", lambda: par.easgd(ravine.grad, [math.nan, 1.0])),
-        ("delays", lambda: par.run_delayed(GD(eta=0.01), ravine.grad, [1.0, 1.0], [0, -1])),
-        ("delays", lambda: par.run_delayed(GD(eta=0.01), ravine.grad, [1.0, 1.0], [0.5, 1.0])),
-        ("theta0", lambda: par.run_delayed(GD(eta=0.01), ravine.grad, [math.inf, 1.0], [0, 1])),
+        (
+            "delays",
+            lambda: par.run_delayed(GD(eta=0.01), ravine.grad, [1.0, 1.0], [0, -1]),
+        ),
+        (
+            "delays",
+            lambda: par.run_delayed(GD(eta=0.01), ravine.grad, [1.0, 1.0], [0.5, 1.0]),
+        ),
+        (
+            "theta0",
+            lambda: par.run_delayed(GD(eta=0.01), ravine.grad, [math.inf, 1.0], [0, 1]),
+        ),
         ("optimizer", lambda: par.run_delayed("gd", ravine.grad, [1.0, 1.0], [0, 1])),
         ("start_method", lambda: par.get_context("teleport")),
         ("how", lambda: par.FaultyModel(how="explode")),
@@ -186,50 +277,100 @@ def test_the_other_functions_reject_bad_arguments(tiny):
 
 # --- 2. failures tell the truth, nothing hangs, no process is left behind -------------------
 
+
 def test_a_hogwild_worker_that_raises_is_reported_with_its_traceback(tiny):
     broken = par.FaultySparseLogistic(tiny.idx, tiny.val, tiny.y, tiny.d, how="raise")
     with pytest.raises(par.WorkerError) as info:
         finishes(par.hogwild, broken, n_workers=2, updates_per_worker=100, timeout=60)
     message = str(info.value)
     assert isinstance(info.value, RuntimeError)
-    assert "Hogwild! worker" in message and "Traceback (most recent call last)" in message
-    assert "InjectedFault: injected fault: FaultySparseLogistic received by a worker" in message
-    assert "_hogwild_worker" in message                    # the frames of the worker, not the parent's
-    assert info.value.worker in (0, 1) and "InjectedFault" in info.value.worker_traceback
+    assert (
+        "Hogwild! worker" in message and "Traceback (most recent call last)" in message
+    )
+    assert (
+        "InjectedFault: injected fault: FaultySparseLogistic received by a worker"
+        in message
+    )
+    assert "_hogwild_worker" in message  # the frames of the worker, not the parent's
+    assert (
+        info.value.worker in (0, 1) and "InjectedFault" in info.value.worker_traceback
+    )
     assert no_children_left()
 
 
 def test_a_downpour_worker_that_raises_is_reported_with_its_traceback(cancer):
     X, y = cancer
     with pytest.raises(par.WorkerError) as info:
-        finishes(par.downpour, Adagrad(eta=0.1), par.FaultyModel(after=3), X, y, n_workers=3, updates=100,
-                 batch_size=8, timeout=60)
+        finishes(
+            par.downpour,
+            Adagrad(eta=0.1),
+            par.FaultyModel(after=3),
+            X,
+            y,
+            n_workers=3,
+            updates=100,
+            batch_size=8,
+            timeout=60,
+        )
     message = str(info.value)
-    assert "Downpour worker" in message and "Traceback (most recent call last)" in message
+    assert (
+        "Downpour worker" in message and "Traceback (most recent call last)" in message
+    )
     assert "InjectedFault: injected fault: FaultyModel.grad, call 4" in message
-    assert "_downpour_worker" in message and "queue.Empty" not in message and "_queue.Empty" not in message
+    assert (
+        "_downpour_worker" in message
+        and "queue.Empty" not in message
+        and "_queue.Empty" not in message
+    )
     assert no_children_left()
 
 
 def test_a_scheduled_downpour_worker_that_raises_is_reported_too(cancer):
     X, y = cancer
     with pytest.raises(par.WorkerError, match="FaultyModel.grad, call 1"):
-        finishes(par.downpour, Adagrad(eta=0.1), par.FaultyModel(after=0), X, y, n_workers=2, updates=20,
-                 batch_size=8, delays=1, timeout=60)
+        finishes(
+            par.downpour,
+            Adagrad(eta=0.1),
+            par.FaultyModel(after=0),
+            X,
+            y,
+            n_workers=2,
+            updates=20,
+            batch_size=8,
+            delays=1,
+            timeout=60,
+        )
     assert no_children_left()
 
 
 @pytest.mark.parametrize("algorithm", ["hogwild", "downpour"])
-def test_a_worker_killed_by_a_signal_is_named_with_its_exit_code(tiny, cancer, algorithm):
+def test_a_worker_killed_by_a_signal_is_named_with_its_exit_code(
+    tiny, cancer, algorithm
+):
     if algorithm == "hogwild":
-        broken = par.FaultySparseLogistic(tiny.idx, tiny.val, tiny.y, tiny.d, how="kill")
-        call = lambda: par.hogwild(broken, n_workers=2, updates_per_worker=100, timeout=60)
+        broken = par.FaultySparseLogistic(
+            tiny.idx, tiny.val, tiny.y, tiny.d, how="kill"
+        )
+        call = lambda: par.hogwild(
+            broken, n_workers=2, updates_per_worker=100, timeout=60
+        )
     else:
         X, y = cancer
-        call = lambda: par.downpour(Adagrad(eta=0.1), par.FaultyModel(after=2, how="kill"), X, y,
-                                    n_workers=2, updates=50, batch_size=8, timeout=60)
-    with pytest.raises(par.WorkerError, match=r"worker [01] \(pid \d+\) was killed by signal SIGKILL "
-                                              r"\(exit code -9\)") as info:
+        call = lambda: par.downpour(
+            Adagrad(eta=0.1),
+            par.FaultyModel(after=2, how="kill"),
+            X,
+            y,
+            n_workers=2,
+            updates=50,
+            batch_size=8,
+            timeout=60,
+        )
+    with pytest.raises(
+        par.WorkerError,
+        match=r"worker [01] \(pid \d+\) was killed by signal SIGKILL "
+        r"\(exit code -9\)",
+    ) as info:
         finishes(call)
     assert info.value.exitcode == -9 and info.value.worker_traceback is None
     assert no_children_left()
@@ -241,14 +382,23 @@ def test_a_stuck_hogwild_worker_gives_a_timeout_not_a_hang(tiny):
     with pytest.raises(TimeoutError, match="did not start within 1 s"):
         finishes(par.hogwild, stuck, n_workers=2, updates_per_worker=100, timeout=1.0)
     assert time.monotonic() - t0 < LIMIT
-    assert no_children_left()                              # the stuck workers were terminated
+    assert no_children_left()  # the stuck workers were terminated
 
 
 def test_a_stuck_downpour_worker_gives_a_timeout_not_a_hang(cancer):
     X, y = cancer
     with pytest.raises(TimeoutError, match="received no message for 1 s"):
-        finishes(par.downpour, Adagrad(eta=0.1), par.FaultyModel(after=0, how="hang"), X, y, n_workers=2,
-                 updates=20, batch_size=8, timeout=1.0)
+        finishes(
+            par.downpour,
+            Adagrad(eta=0.1),
+            par.FaultyModel(after=0, how="hang"),
+            X,
+            y,
+            n_workers=2,
+            updates=20,
+            batch_size=8,
+            timeout=1.0,
+        )
     assert no_children_left()
 
 
@@ -281,11 +431,13 @@ def _running(pid):
 def test_workers_do_not_outlive_a_caller_that_is_killed(tmp_path):
     script = tmp_path / "orphan.py"
     script.write_text(ORPHAN_SCRIPT)
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=LIMIT)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=LIMIT
+    )
     assert out.returncode == -signal.SIGKILL
     pids = [int(p) for p in out.stdout.split()]
     assert len(pids) == 2
-    deadline = time.monotonic() + 30.0                    # they notice within about a second
+    deadline = time.monotonic() + 30.0  # they notice within about a second
     while any(_running(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_running(p) for p in pids)
@@ -302,13 +454,29 @@ def test_the_next_call_after_a_failure_works(tiny):
 
 # --- 3. a scheduled Downpour server imposes exactly the staleness it is given --------------
 
-@pytest.mark.parametrize("n_workers, times, updates", [(1, (1,), 30), (3, (1, 1, 1), 90), (3, (1, 1, 4), 90),
-                                                       (4, (3, 1, 2, 5), 70)])
-def test_scheduled_downpour_has_exactly_the_staleness_of_the_schedule(cancer, n_workers, times, updates):
+
+@pytest.mark.parametrize(
+    "n_workers, times, updates",
+    [(1, (1,), 30), (3, (1, 1, 1), 90), (3, (1, 1, 4), 90), (4, (3, 1, 2, 5), 70)],
+)
+def test_scheduled_downpour_has_exactly_the_staleness_of_the_schedule(
+    cancer, n_workers, times, updates
+):
     X, y = cancer
     order, delays = par.downpour_schedule(times, updates)
-    r = finishes(par.downpour, Adagrad(eta=0.1), LogisticRegression(), X, y, n_workers=n_workers, updates=updates,
-                 batch_size=8, seed=2, delays=delays, order=order)
+    r = finishes(
+        par.downpour,
+        Adagrad(eta=0.1),
+        LogisticRegression(),
+        X,
+        y,
+        n_workers=n_workers,
+        updates=updates,
+        batch_size=8,
+        seed=2,
+        delays=delays,
+        order=order,
+    )
     assert r.scheduled and len(r.staleness) == updates
     assert np.array_equal(r.staleness, delays) and np.array_equal(r.worker, order)
     assert np.array_equal(r.pushes, np.bincount(order, minlength=n_workers))
@@ -319,23 +487,58 @@ def test_arbitrary_injected_delays_are_applied_exactly_and_capped_at_the_start(c
     X, y = cancer
     delays = np.random.default_rng(5).integers(0, 12, size=80)
     order = np.random.default_rng(6).integers(0, 3, size=80)
-    r = finishes(par.downpour, GD(eta=0.1), LogisticRegression(), X, y, n_workers=3, updates=80, batch_size=8,
-                 delays=delays, order=order)
-    assert np.array_equal(r.staleness, np.minimum(delays, np.arange(80)))   # update t cannot look before theta_0
+    r = finishes(
+        par.downpour,
+        GD(eta=0.1),
+        LogisticRegression(),
+        X,
+        y,
+        n_workers=3,
+        updates=80,
+        batch_size=8,
+        delays=delays,
+        order=order,
+    )
+    assert np.array_equal(
+        r.staleness, np.minimum(delays, np.arange(80))
+    )  # update t cannot look before theta_0
     assert np.array_equal(r.worker, order)
-    const = finishes(par.downpour, GD(eta=0.1), LogisticRegression(), X, y, n_workers=2, updates=40, batch_size=8,
-                     delays=5)
+    const = finishes(
+        par.downpour,
+        GD(eta=0.1),
+        LogisticRegression(),
+        X,
+        y,
+        n_workers=2,
+        updates=40,
+        batch_size=8,
+        delays=5,
+    )
     assert np.array_equal(const.staleness, np.minimum(5, np.arange(40)))
-    assert np.array_equal(const.worker, np.arange(40) % 2)                  # round robin by default
+    assert np.array_equal(const.worker, np.arange(40) % 2)  # round robin by default
 
 
 def test_a_scheduled_run_does_not_depend_on_timing(cancer):
     # the same schedule with one worker slowed down, and with the roles of fast and slow swapped
     X, y = cancer
     order, delays = par.downpour_schedule((1, 1, 4), 60)
-    runs = [finishes(par.downpour, Adagrad(eta=0.1), LogisticRegression(), X, y, n_workers=3, updates=60,
-                     batch_size=8, seed=3, delays=delays, order=order, worker_sleep=sleep)
-            for sleep in [None, (0.0, 0.0, 0.003), (0.003, 0.0, 0.0)]]
+    runs = [
+        finishes(
+            par.downpour,
+            Adagrad(eta=0.1),
+            LogisticRegression(),
+            X,
+            y,
+            n_workers=3,
+            updates=60,
+            batch_size=8,
+            seed=3,
+            delays=delays,
+            order=order,
+            worker_sleep=sleep,
+        )
+        for sleep in [None, (0.0, 0.0, 0.003), (0.003, 0.0, 0.0)]
+    ]
     for r in runs[1:]:
         assert np.array_equal(r.theta, runs[0].theta)
         assert np.array_equal(r.losses, runs[0].losses)

@@ -21,7 +21,10 @@ NAMES = [cls.__name__ for cls in OPTIMIZERS]
 
 def snapshot(opt, theta):
     """Everything a step may change: t, a copy of each state array (or None), θ."""
-    state = {n: None if getattr(opt, n) is None else getattr(opt, n).copy() for n in opt.state_names}
+    state = {
+        n: None if getattr(opt, n) is None else getattr(opt, n).copy()
+        for n in opt.state_names
+    }
     return opt.t, state, np.array(theta, copy=True)
 
 
@@ -43,18 +46,19 @@ def quadratic_grad(theta):
 
 # --- 1. nothing hangs: the thread pool in a forked child -------------------------------------
 
+
 def _large_step_in_child(n):
     theta = np.ones(n)
-    gdlib.Adam().step(theta, quadratic_grad)               # needs the (child's own) pool
+    gdlib.Adam().step(theta, quadratic_grad)  # needs the (child's own) pool
     assert np.all(theta < 1.0)
 
 
 def test_a_forked_child_can_take_a_large_step():
     """The parent used the worker pool; a child forked afterwards must not wait on its threads."""
-    n = 32 * gdlib.Optimizer.chunk                          # enough blocks for two threads
+    n = 32 * gdlib.Optimizer.chunk  # enough blocks for two threads
     opt = gdlib.Adam()
     opt.threads = 2
-    opt.step(np.ones(n), quadratic_grad)                    # the parent's pool now exists
+    opt.step(np.ones(n), quadratic_grad)  # the parent's pool now exists
     assert gdlib.base._POOLS, "the large step should have created a thread pool"
     ctx = mp.get_context("fork")
     child = ctx.Process(target=_large_step_in_child, args=(n,))
@@ -68,8 +72,10 @@ def test_a_forked_child_can_take_a_large_step():
     assert child.exitcode == 0
 
 
-@pytest.mark.parametrize("attr, value", [("chunk", 0), ("chunk", -5), ("chunk", 2.5),
-                                         ("threads", 0), ("threads", True)])
+@pytest.mark.parametrize(
+    "attr, value",
+    [("chunk", 0), ("chunk", -5), ("chunk", 2.5), ("threads", 0), ("threads", True)],
+)
 def test_chunk_and_threads_are_validated(attr, value):
     opt = gdlib.GD()
     setattr(opt, attr, value)
@@ -79,8 +85,10 @@ def test_chunk_and_threads_are_validated(attr, value):
 
 # --- 2. a step is all or nothing ---------------------------------------------------------------
 
+
 def _bad_calls():
     """(label, theta factory, grad_fn) triples that must each raise and change nothing."""
+
     def read_only():
         theta = np.ones(3)
         theta.flags.writeable = False
@@ -104,7 +112,9 @@ def _bad_calls():
 
 
 @pytest.mark.parametrize("cls", OPTIMIZERS, ids=NAMES)
-@pytest.mark.parametrize("label, make_theta, grad_fn", _bad_calls(), ids=[c[0] for c in _bad_calls()])
+@pytest.mark.parametrize(
+    "label, make_theta, grad_fn", _bad_calls(), ids=[c[0] for c in _bad_calls()]
+)
 @pytest.mark.parametrize("steps_before", [0, 2])
 def test_a_failed_step_changes_nothing(cls, label, make_theta, grad_fn, steps_before):
     opt = cls()
@@ -118,39 +128,46 @@ def test_a_failed_step_changes_nothing(cls, label, make_theta, grad_fn, steps_be
     with pytest.raises((ValueError, RuntimeError)):
         opt.step(theta, grad_fn)
     assert_unchanged(opt, theta, snap)
-    opt.step(theta_ok, quadratic_grad)                      # and it still works afterwards
+    opt.step(theta_ok, quadratic_grad)  # and it still works afterwards
     assert opt.t == steps_before + 1
 
 
 def test_errors_say_what_where_and_how_many():
     opt = gdlib.Adam()
     opt.step(np.ones(4), quadratic_grad)
-    with pytest.raises(NonFiniteError, match=r"gradient with 2 NaN or inf coordinate\(s\) of 4 at step 2") as err:
+    with pytest.raises(
+        NonFiniteError,
+        match=r"gradient with 2 NaN or inf coordinate\(s\) of 4 at step 2",
+    ) as err:
         opt.step(np.ones(4), lambda th: np.array([np.nan, 1.0, np.inf, 1.0]))
     assert (err.value.what, err.value.step, err.value.count) == ("gradient", 2, 2)
-    with pytest.raises(NonFiniteError, match=r"parameters hold 1 NaN or inf coordinate\(s\) of 4 at step 2") as err:
+    with pytest.raises(
+        NonFiniteError,
+        match=r"parameters hold 1 NaN or inf coordinate\(s\) of 4 at step 2",
+    ) as err:
         opt.step(np.array([1.0, 1.0, 1.0, -np.inf]), quadratic_grad)
     assert (err.value.what, err.value.step, err.value.count) == ("parameters", 2, 1)
     with pytest.raises(ValueError, match=r"call reset\(\)"):
         opt.step(np.ones(5), quadratic_grad)
     opt.reset()
-    opt.step(np.ones(5), quadratic_grad)                    # after reset() any shape is fine
+    opt.step(np.ones(5), quadratic_grad)  # after reset() any shape is fine
 
 
 def test_a_subclass_that_overrides_reset_still_steps():
     class Plain(gdlib.Optimizer):
         def __init__(self):
-            self.t = 0                                     # no super().__init__(), no reset()
+            self.t = 0  # no super().__init__(), no reset()
 
         def update(self, theta, g):
             theta -= 0.5 * g
 
     theta = np.array([2.0])
     Plain().step(theta, quadratic_grad)
-    assert theta[0] == 0.0                                 # 2 − 0.5·4
+    assert theta[0] == 0.0  # 2 − 0.5·4
 
 
 # --- 3. no silent NaN or inf -------------------------------------------------------------------
+
 
 def test_nadam_with_a_huge_finite_gradient_raises_instead_of_nan():
     theta = np.zeros(1)
@@ -165,9 +182,13 @@ def test_adam_without_second_moment_memory_stays_finite_after_a_huge_gradient():
     opt = gdlib.Adam(beta2=0.0)
     theta = np.zeros(1)
     with pytest.raises(NonFiniteError):
-        opt.step(theta, lambda th: np.array([1.4e154]))     # g² = 1.96e308 overflows
-    opt.step(theta, lambda th: np.array([1.0]))             # the next, ordinary step
-    assert np.isfinite(theta).all() and np.isfinite(opt.v).all() and np.isfinite(opt.m).all()
+        opt.step(theta, lambda th: np.array([1.4e154]))  # g² = 1.96e308 overflows
+    opt.step(theta, lambda th: np.array([1.0]))  # the next, ordinary step
+    assert (
+        np.isfinite(theta).all()
+        and np.isfinite(opt.v).all()
+        and np.isfinite(opt.m).all()
+    )
     # with β2 = 0 and one step: v̂ = g² = 1, m̂ = g = 1, so θ = −η·1/(1 + ε)
     assert theta[0] == pytest.approx(-0.001 / (1 + 1e-8), rel=1e-12)
 
@@ -175,7 +196,7 @@ def test_adam_without_second_moment_memory_stays_finite_after_a_huge_gradient():
 def test_a_gradient_just_below_the_square_limit_is_accepted():
     opt = gdlib.Adagrad()
     theta = np.zeros(1)
-    opt.step(theta, lambda th: np.array([1e154]))           # 1e308 < float64 max
+    opt.step(theta, lambda th: np.array([1e154]))  # 1e308 < float64 max
     assert np.isfinite(opt.G).all() and opt.G[0] == pytest.approx(1e308)
 
 
@@ -183,7 +204,7 @@ def test_an_overflowing_update_is_undone():
     opt = gdlib.GD(eta=1e300)
     theta = np.array([1e10, 1.0])
     with pytest.raises(NonFiniteError, match="overflowed") as err:
-        opt.step(theta, quadratic_grad)                     # 1e300 · 2e10 overflows
+        opt.step(theta, quadratic_grad)  # 1e300 · 2e10 overflows
     assert err.value.what == "update"
     np.testing.assert_array_equal(theta, [1e10, 1.0])
     assert opt.t == 0
@@ -194,10 +215,10 @@ def test_an_overflowing_running_sum_is_caught_and_undone():
     opt = gdlib.Adagrad()
     theta = np.zeros(2)
     g = np.array([1.2e154, 0.0])
-    opt.step(theta, lambda th: g)                           # G = 1.44e308
+    opt.step(theta, lambda th: g)  # G = 1.44e308
     snap = snapshot(opt, theta)
     with pytest.raises(NonFiniteError, match="G") as err:
-        opt.step(theta, lambda th: g)                       # G would be 2.88e308 = inf
+        opt.step(theta, lambda th: g)  # G would be 2.88e308 = inf
     assert err.value.what == "update"
     assert_unchanged(opt, theta, snap)
 
@@ -227,9 +248,12 @@ def test_large_theta_that_cannot_be_undone_refuses_to_go_on():
 
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
-vectors = st.integers(1, 4).flatmap(lambda n: st.tuples(
-    st.lists(finite, min_size=n, max_size=n), st.lists(st.lists(finite, min_size=n, max_size=n),
-                                                         min_size=1, max_size=4)))
+vectors = st.integers(1, 4).flatmap(
+    lambda n: st.tuples(
+        st.lists(finite, min_size=n, max_size=n),
+        st.lists(st.lists(finite, min_size=n, max_size=n), min_size=1, max_size=4),
+    )
+)
 
 
 @pytest.mark.parametrize("cls", OPTIMIZERS, ids=NAMES)
@@ -254,14 +278,17 @@ def test_finite_inputs_never_give_nan(cls, data):
 
 @pytest.mark.parametrize("cls", OPTIMIZERS, ids=NAMES)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1e-300, 1e-3, 1.0, 1e10, 1e150, 1e300]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.sampled_from([1e-300, 1e-3, 1.0, 1e10, 1e150, 1e300]),
+)
 def test_chunked_and_whole_updates_stay_bit_identical(cls, seed, scale):
     rng = np.random.default_rng(seed)
     theta0 = scale * rng.standard_normal(23)
     grads = [scale * rng.standard_normal(23) for _ in range(3)]
     whole, chunked = cls(), cls()
     whole.chunk = 10**9
-    chunked.chunk, chunked.threads = 2, 2                  # 12 blocks: the threaded path
+    chunked.chunk, chunked.threads = 2, 2  # 12 blocks: the threaded path
     a, b = theta0.copy(), theta0.copy()
     for g in grads:
         outcome = []
@@ -279,8 +306,11 @@ def test_chunked_and_whole_updates_stay_bit_identical(cls, seed, scale):
 
 # --- 4. the in-place contract ---------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", [np.float16, np.longdouble, np.int64, np.int8, np.bool_,
-                                   np.complex128, object])
+
+@pytest.mark.parametrize(
+    "dtype",
+    [np.float16, np.longdouble, np.int64, np.int8, np.bool_, np.complex128, object],
+)
 def test_unsupported_dtypes_are_refused_not_copied(dtype):
     theta = np.ones(3, dtype=dtype)
     with pytest.raises(ValueError, match="float64 or float32"):
@@ -305,5 +335,7 @@ def test_integer_and_bool_gradients_are_read_as_floats():
     theta = np.array([1.0, 1.0])
     gdlib.GD(eta=0.5).step(theta, lambda th: np.array([True, False]))
     np.testing.assert_array_equal(theta, [0.5, 1.0])
-    gdlib.GD(eta=0.5).step(theta, lambda th: np.array([2**62, 0]))   # no integer wrap-around
+    gdlib.GD(eta=0.5).step(
+        theta, lambda th: np.array([2**62, 0])
+    )  # no integer wrap-around
     assert theta[0] == pytest.approx(0.5 - 2.0**61)

@@ -1,4 +1,5 @@
 """Test surfaces (SymPy and numpy agree) and the run() driver."""
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -8,7 +9,13 @@ from hypothesis import strategies as st
 import gdlib
 from gdlib.surfaces import x, y
 
-SURFACES = [gdlib.ravine, gdlib.rosenbrock, gdlib.beale, gdlib.saddle, gdlib.quadratic(2, 7)]
+SURFACES = [
+    gdlib.ravine,
+    gdlib.rosenbrock,
+    gdlib.beale,
+    gdlib.saddle,
+    gdlib.quadratic(2, 7),
+]
 coord = st.floats(-3, 3, allow_nan=False)
 
 
@@ -27,7 +34,9 @@ def test_gradient_matches_finite_differences(s):
     rng = np.random.default_rng(0)
     for _ in range(5):
         theta = rng.uniform(-2, 2, 2)
-        np.testing.assert_allclose(s.grad(theta), gdlib.numerical_gradient(s.f, theta), rtol=1e-6, atol=1e-5)
+        np.testing.assert_allclose(
+            s.grad(theta), gdlib.numerical_gradient(s.f, theta), rtol=1e-6, atol=1e-5
+        )
 
 
 def test_known_minima():
@@ -72,8 +81,12 @@ def test_value_gradient_and_hessian_reject_a_third_coordinate(s):
 
 def test_hessian_by_hand():
     # Rosenbrock: f_xx = 2 − 400 y + 1200 x², f_xy = −400 x, f_yy = 200; at (−1, 2): 2 − 800 + 1200 = 402, 400.
-    np.testing.assert_array_equal(gdlib.rosenbrock.hessian([-1.0, 2.0]), [[402.0, 400.0], [400.0, 200.0]])
-    np.testing.assert_array_equal(gdlib.quadratic(3, 0.5).hessian([7.0, -2.0]), [[3.0, 0.0], [0.0, 0.5]])
+    np.testing.assert_array_equal(
+        gdlib.rosenbrock.hessian([-1.0, 2.0]), [[402.0, 400.0], [400.0, 200.0]]
+    )
+    np.testing.assert_array_equal(
+        gdlib.quadratic(3, 0.5).hessian([7.0, -2.0]), [[3.0, 0.0], [0.0, 0.5]]
+    )
 
 
 def test_quadratic_and_grid_check_their_arguments():
@@ -87,6 +100,7 @@ def test_quadratic_and_grid_check_their_arguments():
 
 
 # --- the driver -------------------------------------------------------------------
+
 
 def test_run_records_the_trajectory_and_losses():
     res = gdlib.run(gdlib.GD(eta=0.1), gdlib.quadratic(1, 1), [1.0, 2.0], steps=3)
@@ -108,7 +122,9 @@ def test_run_does_not_modify_theta0_and_resets_the_optimizer():
 
 
 def test_run_stops_at_tolerance():
-    res = gdlib.run(gdlib.GD(eta=0.5), gdlib.quadratic(1, 1), [1.0, 0.0], steps=100, tol=1e-3)
+    res = gdlib.run(
+        gdlib.GD(eta=0.5), gdlib.quadratic(1, 1), [1.0, 0.0], steps=100, tol=1e-3
+    )
     # θ_k = 0.5^k: the gradient norm 0.5^k ≤ 1e-3 first at k = 10
     assert res.status == "converged" and res.steps == 10
     assert "after 10 steps" in res.message
@@ -118,7 +134,11 @@ def test_divergence_stops_with_a_message_and_no_silent_nan():
     # On f = (x² + 50y²)/2, η = 0.1 > 2/L = 0.04: |1 − 0.1·50| = 4, the y-coordinate grows 4× per step.
     res = gdlib.run(gdlib.GD(eta=0.1), gdlib.ravine, [1.0, 1.0], steps=10_000)
     assert res.status == "diverged" and res.diverged
-    assert "diverged" in res.message and "eta=0.1" in res.message and "smaller learning rate" in res.message
+    assert (
+        "diverged" in res.message
+        and "eta=0.1" in res.message
+        and "smaller learning rate" in res.message
+    )
     assert np.all(np.isfinite(res.losses[:-1]))
     assert res.steps < 10_000
 
@@ -131,12 +151,15 @@ def test_steps_to_and_distance():
     np.testing.assert_allclose(res.distance_to([0, 0])[:3], [1.0, 0.5, 0.25])
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"steps": -1}, "steps must be an integer >= 0"),
-    ({"steps": 2.5}, "steps must be an integer >= 0"),
-    ({"tol": -1.0}, "tol must be >= 0"),
-    ({"theta0": [np.nan, 0.0]}, "theta0 must be finite"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"steps": -1}, "steps must be an integer >= 0"),
+        ({"steps": 2.5}, "steps must be an integer >= 0"),
+        ({"tol": -1.0}, "tol must be >= 0"),
+        ({"theta0": [np.nan, 0.0]}, "theta0 must be finite"),
+    ],
+)
 def test_run_rejects_bad_arguments(kwargs, words):
     args = {"theta0": [1.0, 1.0], "steps": 5} | kwargs
     with pytest.raises(ValueError, match=words):
@@ -146,5 +169,11 @@ def test_run_rejects_bad_arguments(kwargs, words):
 def test_run_with_a_plain_function_needs_a_gradient():
     with pytest.raises(ValueError, match="grad is required"):
         gdlib.run(gdlib.GD(), lambda th: float(th @ th), [1.0], steps=1)
-    res = gdlib.run(gdlib.GD(eta=0.25), lambda th: float(th @ th), [1.0], steps=1, grad=lambda th: 2 * th)
+    res = gdlib.run(
+        gdlib.GD(eta=0.25),
+        lambda th: float(th @ th),
+        [1.0],
+        steps=1,
+        grad=lambda th: 2 * th,
+    )
     np.testing.assert_allclose(res.theta, [0.5])

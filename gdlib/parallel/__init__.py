@@ -41,6 +41,7 @@ Nothing here may hang, and a failure must say what went wrong:
 (array([[0.75],
        [2.25]]), array([1.]))
 """
+
 from .downpour import DownpourResult, downpour, downpour_schedule, downpour_shards
 from .faults import FaultyModel, FaultySparseLogistic, InjectedFault
 from .hogwild import (
@@ -55,8 +56,26 @@ from .processes import MAX_WORKERS, START_METHOD, TIMEOUT, WorkerError, get_cont
 from .simulated import EASGDResult, easgd, easgd_step, run_delayed
 
 __all__ = [
-    "START_METHOD", "TIMEOUT", "MAX_WORKERS", "get_context", "WorkerError", "SparseLogistic",
-    "make_sparse_logistic", "overlap_fraction", "sgd_sparse", "hogwild", "HogwildResult", "downpour",
-    "DownpourResult", "downpour_shards", "downpour_schedule", "easgd_step", "easgd", "EASGDResult",
-    "run_delayed", "InjectedFault", "FaultyModel", "FaultySparseLogistic",
+    "START_METHOD",
+    "TIMEOUT",
+    "MAX_WORKERS",
+    "get_context",
+    "WorkerError",
+    "SparseLogistic",
+    "make_sparse_logistic",
+    "overlap_fraction",
+    "sgd_sparse",
+    "hogwild",
+    "HogwildResult",
+    "downpour",
+    "DownpourResult",
+    "downpour_shards",
+    "downpour_schedule",
+    "easgd_step",
+    "easgd",
+    "EASGDResult",
+    "run_delayed",
+    "InjectedFault",
+    "FaultyModel",
+    "FaultySparseLogistic",
 ]

@@ -1,5 +1,6 @@
 """Downpour SGD (Dean et al., 2012): a parameter server and asynchronous workers, free-running
 or on a schedule that fixes the staleness of every update."""
+
 from __future__ import annotations
 
 import heapq
@@ -33,6 +34,7 @@ from .processes import (
 # Downpour SGD: a parameter server and asynchronous workers
 # ----------------------------------------------------------------------------------------
 
+
 def _downpour_worker(wid, payload, inbox, conn, go, timeout, parent_pid):
     """One Downpour model replica: pull θ, compute a mini-batch gradient on its shard, push it,
     until the server answers a pull with ``None`` (training is over).
@@ -53,7 +55,7 @@ def _downpour_worker(wid, payload, inbox, conn, go, timeout, parent_pid):
         rows = rng.choice(len(y), size=batch_size, replace=False)
         g = np.asarray(model.grad(theta, X[rows], y[rows]), dtype=float)
         if sleep:
-            time.sleep(sleep)                     # a slower machine
+            time.sleep(sleep)  # a slower machine
         inbox.put(("push", wid, job, version, g))
     inbox.put(("done", wid))
 
@@ -85,7 +87,9 @@ class DownpourResult:
         if w is not None:
             w = check_int("w", w, 0)
             if w >= len(self.pushes):
-                raise ValueError(f"w must be a worker index in [0, {len(self.pushes) - 1}], got {w}")
+                raise ValueError(
+                    f"w must be a worker index in [0, {len(self.pushes) - 1}], got {w}"
+                )
         s = self.staleness if w is None else self.staleness[self.worker == w]
         return float(np.mean(s)) if len(s) else math.nan
 
@@ -109,12 +113,16 @@ def downpour_schedule(compute_times, updates):
     """
     times = _check_array("compute_times", compute_times, ndim=1)
     if not 1 <= len(times) <= MAX_WORKERS:
-        raise ValueError(f"compute_times must have one entry per worker, 1 to {MAX_WORKERS} of them, "
-                         f"got {len(times)}")
+        raise ValueError(
+            f"compute_times must have one entry per worker, 1 to {MAX_WORKERS} of them, "
+            f"got {len(times)}"
+        )
     if np.any(times <= 0):
         raise ValueError(f"compute_times must all be > 0, got {times.min()!r}")
     updates = check_int("updates", updates, 0)
-    heap = [(float(c), w, 0) for w, c in enumerate(times)]     # (finish time, worker, version pulled)
+    heap = [
+        (float(c), w, 0) for w, c in enumerate(times)
+    ]  # (finish time, worker, version pulled)
     heapq.heapify(heap)
     order, delays = np.zeros(updates, dtype=np.int64), np.zeros(updates, dtype=np.int64)
     for t in range(1, updates + 1):
@@ -127,13 +135,30 @@ def downpour_schedule(compute_times, updates):
 def _check_model(model):
     for method in ("init", "grad", "loss"):
         if not callable(getattr(model, method, None)):
-            raise ValueError(f"model must have the methods init, grad and loss; {type(model).__name__} "
-                             f"has no {method}")
+            raise ValueError(
+                f"model must have the methods init, grad and loss; {type(model).__name__} "
+                f"has no {method}"
+            )
     return model
 
 
-def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, seed=0, theta0=None,
-             record_every=10, worker_sleep=None, start_method=None, timeout=TIMEOUT, delays=None, order=None):
+def downpour(
+    optimizer,
+    model,
+    X,
+    y,
+    n_workers=3,
+    updates=300,
+    batch_size=16,
+    seed=0,
+    theta0=None,
+    record_every=10,
+    worker_sleep=None,
+    start_method=None,
+    timeout=TIMEOUT,
+    delays=None,
+    order=None,
+):
     """Downpour SGD (Dean et al., 2012) with a real parameter server and worker processes.
 
     The parent process is the parameter server: it owns θ and ``optimizer`` (Dean et al. used
@@ -165,20 +190,26 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
     :class:`DownpourResult`.
     """
     if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be a gdlib Optimizer, got {type(optimizer).__name__}")
+        raise ValueError(
+            f"optimizer must be a gdlib Optimizer, got {type(optimizer).__name__}"
+        )
     _check_model(model)
     X = _check_array("X", X, ndim=2)
     y = _check_array("y", y, shape=(len(X),))
     n_workers = _check_workers(n_workers)
     if n_workers > len(y):
-        raise ValueError(f"n_workers must be at most the number of rows, {len(y)}, got {n_workers}")
+        raise ValueError(
+            f"n_workers must be at most the number of rows, {len(y)}, got {n_workers}"
+        )
     updates = check_int("updates", updates, 0)
     shards = downpour_shards(len(y), n_workers)
     smallest = min(len(s) for s in shards)
     batch_size = check_int("batch_size", batch_size, 1)
     if batch_size > smallest:
-        raise ValueError(f"batch_size must be in [1, {smallest}] (the smallest of the {n_workers} shards "
-                         f"of the {len(y)} rows), got {batch_size}")
+        raise ValueError(
+            f"batch_size must be in [1, {smallest}] (the smallest of the {n_workers} shards "
+            f"of the {len(y)} rows), got {batch_size}"
+        )
     seed = _check_seed(seed)
     record_every = check_int("record_every", record_every, 1)
     if worker_sleep is None:
@@ -186,7 +217,9 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
     else:
         sleeps = _check_array("worker_sleep", worker_sleep, shape=(n_workers,))
         if np.any(sleeps < 0):
-            raise ValueError(f"worker_sleep must hold seconds >= 0, got {sleeps.min()!r}")
+            raise ValueError(
+                f"worker_sleep must hold seconds >= 0, got {sleeps.min()!r}"
+            )
     timeout = _check_timeout("timeout", timeout)
     scheduled = delays is not None
     if scheduled:
@@ -197,9 +230,13 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
             order = np.arange(updates) % n_workers
         order = _check_nonnegative_ints("order", order, length=updates)
         if order.size and order.max() >= n_workers:
-            raise ValueError(f"order must hold worker indices in [0, {n_workers - 1}], got {int(order.max())}")
+            raise ValueError(
+                f"order must hold worker indices in [0, {n_workers - 1}], got {int(order.max())}"
+            )
     elif order is not None:
-        raise ValueError("order is only used together with delays (a scheduled run); pass delays too")
+        raise ValueError(
+            "order is only used together with delays (a scheduled run); pass delays too"
+        )
     ctx = get_context(start_method)
 
     theta = np.array(model.init(X.shape[1]), dtype=float)
@@ -208,11 +245,35 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
     optimizer.reset()
     seeds = np.random.SeedSequence(seed).spawn(n_workers)
     inbox, go = ctx.Queue(), ctx.Event()
-    pipes = [ctx.Pipe(duplex=False) for _ in range(n_workers)]          # (receive end, send end)
-    workers = _Workers(ctx, _downpour_worker, "Downpour",
-                       [(w, pickle.dumps((model, X[shards[w]], y[shards[w]], batch_size, seeds[w],
-                                          float(sleeps[w]))), inbox, pipes[w][0], go, timeout, os.getpid())
-                        for w in range(n_workers)])
+    pipes = [
+        ctx.Pipe(duplex=False) for _ in range(n_workers)
+    ]  # (receive end, send end)
+    workers = _Workers(
+        ctx,
+        _downpour_worker,
+        "Downpour",
+        [
+            (
+                w,
+                pickle.dumps(
+                    (
+                        model,
+                        X[shards[w]],
+                        y[shards[w]],
+                        batch_size,
+                        seeds[w],
+                        float(sleeps[w]),
+                    )
+                ),
+                inbox,
+                pipes[w][0],
+                go,
+                timeout,
+                os.getpid(),
+            )
+            for w in range(n_workers)
+        ],
+    )
     t, staleness, who = 0, [], []
     loss_updates, losses = [0], [model.loss(theta, X, y)]
     last_check = [time.monotonic()]
@@ -231,25 +292,29 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
             workers.check()
             last_check[0] = time.monotonic()
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the parameter server received no message for {timeout:g} s "
-                                   f"while waiting for {waiting_for}")
+                raise TimeoutError(
+                    f"the parameter server received no message for {timeout:g} s "
+                    f"while waiting for {waiting_for}"
+                )
 
     def send(w, reply):
         """Answer worker w; a worker that died makes its pipe fail, and is reported."""
         try:
             pipes[w][1].send(reply)
-        except OSError:                          # BrokenPipeError: the worker is gone
+        except OSError:  # BrokenPipeError: the worker is gone
             deadline = time.monotonic() + 2.0
-            while time.monotonic() < deadline:   # give its exit code time to appear
+            while time.monotonic() < deadline:  # give its exit code time to appear
                 workers.check()
                 time.sleep(0.01)
-            raise WorkerError(f"Downpour worker {w} closed its connection to the parameter server", w) from None
+            raise WorkerError(
+                f"Downpour worker {w} closed its connection to the parameter server", w
+            ) from None
 
     def apply(w, version, g):
         nonlocal t
         staleness.append(t - version)
         who.append(w)
-        optimizer.step(theta, lambda _theta, g=g: g)   # the server's Adagrad
+        optimizer.step(theta, lambda _theta, g=g: g)  # the server's Adagrad
         t += 1
         if t % record_every == 0:
             loss_updates.append(t)
@@ -259,7 +324,9 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
         jobs = [deque() for _ in range(n_workers)]
         for j, w in enumerate(order, start=1):
             jobs[w].append(j)
-        base = {j: j - 1 - min(int(delays[j - 1]), j - 1) for j in range(1, updates + 1)}
+        base = {
+            j: j - 1 - min(int(delays[j - 1]), j - 1) for j in range(1, updates + 1)
+        }
         needed = Counter(base.values())
         saved = {0: theta.copy()} if needed[0] else {}
         waiting, early = set(), {}
@@ -284,7 +351,10 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
     ok = False
     try:
         workers.start()
-        for receive_end, _ in pipes:              # only the workers read them: a dead one's pipe breaks
+        for (
+            receive_end,
+            _,
+        ) in pipes:  # only the workers read them: a dead one's pipe breaks
             receive_end.close()
         ready = 0
         while ready < n_workers:
@@ -293,7 +363,11 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
         go.set()
         done = 0
         while done < n_workers:
-            msg = receive("a pull or a push" if not scheduled else f"the gradient of update {t + 1}")
+            msg = receive(
+                "a pull or a push"
+                if not scheduled
+                else f"the gradient of update {t + 1}"
+            )
             kind, w = msg[0], msg[1]
             if kind == "pull":
                 if scheduled:
@@ -303,13 +377,15 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
             elif kind == "push":
                 job, version, g = msg[2], msg[3], msg[4]
                 if np.shape(g) != theta.shape:
-                    raise ValueError(f"model.grad returned a gradient of shape {np.shape(g)} in worker {w}, "
-                                     f"but theta has shape {theta.shape}")
+                    raise ValueError(
+                        f"model.grad returned a gradient of shape {np.shape(g)} in worker {w}, "
+                        f"but theta has shape {theta.shape}"
+                    )
                 if not scheduled:
                     apply(w, version, g)
                     continue
                 early[job] = (w, version, g)
-                while t + 1 in early:                 # apply strictly in the order of the schedule
+                while t + 1 in early:  # apply strictly in the order of the schedule
                     apply(*early.pop(t + 1))
                     if needed[t]:
                         saved[t] = theta.copy()
@@ -323,17 +399,24 @@ def downpour(optimizer, model, X, y, n_workers=3, updates=300, batch_size=16, se
     finally:
         go.set()
         for _, send_end in pipes:
-            send_end.close()                      # a worker still waiting for a reply sees EOF
-        workers.stop(5.0 if ok else 0.0)          # after a failure, stop the others at once
+            send_end.close()  # a worker still waiting for a reply sees EOF
+        workers.stop(5.0 if ok else 0.0)  # after a failure, stop the others at once
         for receive_end, _ in pipes:
-            receive_end.close()                   # (a no-op if already closed)
+            receive_end.close()  # (a no-op if already closed)
         inbox.close()
         inbox.join_thread()
     if loss_updates[-1] != t:
         loss_updates.append(t)
         losses.append(model.loss(theta, X, y))
     who = np.array(who, dtype=int)
-    return DownpourResult(theta, np.array(staleness, dtype=int), who, np.array(loss_updates), np.array(losses),
-                          np.bincount(who, minlength=n_workers), wall, ctx.get_start_method(), scheduled)
-
-
+    return DownpourResult(
+        theta,
+        np.array(staleness, dtype=int),
+        who,
+        np.array(loss_updates),
+        np.array(losses),
+        np.bincount(who, minlength=n_workers),
+        wall,
+        ctx.get_start_method(),
+        scheduled,
+    )

@@ -1,4 +1,5 @@
 """Test hooks: a model and a problem that fail on purpose inside a worker (raise, die, hang)."""
+
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ from .hogwild import SparseLogistic
 # Test doubles: workers that fail on purpose (used by the test-suite only)
 # ----------------------------------------------------------------------------------------
 
+
 class InjectedFault(RuntimeError):
     """The exception :class:`FaultyModel` and :class:`FaultySparseLogistic` raise on purpose."""
 
@@ -24,7 +26,7 @@ def _inject(how, where):
     if how == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
     if how == "hang":
-        time.sleep(3600)                          # a worker stuck forever (until terminated)
+        time.sleep(3600)  # a worker stuck forever (until terminated)
     raise InjectedFault(f"injected fault: {where}")
 
 
@@ -77,5 +79,3 @@ class FaultySparseLogistic(SparseLogistic):
     def __setstate__(self, state):
         self.__dict__.update(state)
         _inject(self.how, "FaultySparseLogistic received by a worker")
-
-

@@ -1,5 +1,6 @@
 """Hogwild! (Niu, Recht, Ré & Wright, 2011): lock-free SGD on shared memory, and its sparse
 logistic-regression problem."""
+
 from __future__ import annotations
 
 import math
@@ -26,6 +27,7 @@ from .processes import (
 # ----------------------------------------------------------------------------------------
 # A sparse problem: logistic regression whose rows have only k nonzero features
 # ----------------------------------------------------------------------------------------
+
 
 def _sigmoid(z):
     return 0.5 * (1.0 + math.tanh(0.5 * z))
@@ -55,10 +57,14 @@ class SparseLogistic:
         self.idx = _check_array("idx", self.idx, ndim=2, integer=True)
         n, k = self.idx.shape
         if n < 1 or k < 1:
-            raise ValueError(f"idx must have at least one row and one column, got shape {self.idx.shape}")
+            raise ValueError(
+                f"idx must have at least one row and one column, got shape {self.idx.shape}"
+            )
         if self.idx.min() < 0 or self.idx.max() >= self.d:
-            raise ValueError(f"idx must hold feature indices in [0, d) = [0, {self.d}), "
-                             f"got values from {int(self.idx.min())} to {int(self.idx.max())}")
+            raise ValueError(
+                f"idx must hold feature indices in [0, d) = [0, {self.d}), "
+                f"got values from {int(self.idx.min())} to {int(self.idx.max())}"
+            )
         if k > 1 and np.any(np.diff(np.sort(self.idx, axis=1), axis=1) == 0):
             raise ValueError("idx must hold k distinct feature indices in every row")
         self.val = _check_array("val", self.val, shape=(n, k))
@@ -86,7 +92,9 @@ class SparseLogistic:
 
 def _check_problem(problem):
     if not isinstance(problem, SparseLogistic):
-        raise ValueError(f"problem must be a SparseLogistic, got {type(problem).__name__}")
+        raise ValueError(
+            f"problem must be a SparseLogistic, got {type(problem).__name__}"
+        )
     return problem
 
 
@@ -103,11 +111,16 @@ def make_sparse_logistic(n=4000, d=1000, k=5, seed=0):
     standard normal times 2 and the labels are drawn from σ(x·θ*), so the problem has a
     nonzero minimum loss. Returns a :class:`SparseLogistic`.
     """
-    n, d, k, seed = check_int("n", n, 1), check_int("d", d, 1), check_int("k", k, 1), _check_seed(seed)
+    n, d, k, seed = (
+        check_int("n", n, 1),
+        check_int("d", d, 1),
+        check_int("k", k, 1),
+        _check_seed(seed),
+    )
     if k > d:
         raise ValueError(f"k must be an integer in [1, d] = [1, {d}], got {k}")
     rng = np.random.default_rng(seed)
-    if k < d:   # the k smallest of d uniform numbers: a uniformly random k-subset
+    if k < d:  # the k smallest of d uniform numbers: a uniformly random k-subset
         idx = np.sort(np.argpartition(rng.random((n, d)), k - 1, axis=1)[:, :k], axis=1)
     else:
         idx = np.tile(np.arange(d), (n, 1))
@@ -128,16 +141,25 @@ def overlap_fraction(problem):
 
     n = _check_problem(problem).n
     if n < 2:
-        raise ValueError(f"problem must have at least 2 rows to form a pair, got n = {n}")
-    A = sparse.csr_matrix((np.ones(problem.idx.size), problem.idx.ravel(),
-                           np.arange(0, problem.idx.size + 1, problem.idx.shape[1])), shape=(n, problem.d))
-    overlaps = (A @ A.T).nnz - n                 # the diagonal always overlaps with itself
+        raise ValueError(
+            f"problem must have at least 2 rows to form a pair, got n = {n}"
+        )
+    A = sparse.csr_matrix(
+        (
+            np.ones(problem.idx.size),
+            problem.idx.ravel(),
+            np.arange(0, problem.idx.size + 1, problem.idx.shape[1]),
+        ),
+        shape=(n, problem.d),
+    )
+    overlaps = (A @ A.T).nnz - n  # the diagonal always overlaps with itself
     return overlaps / (n * (n - 1))
 
 
 # ----------------------------------------------------------------------------------------
 # Hogwild!
 # ----------------------------------------------------------------------------------------
+
 
 def _sgd_loop(theta, problem, rows, eta, intended, counter, lock=None, record=None):
     """Plain SGD over ``rows`` on the (possibly shared) vector ``theta``, in place.
@@ -155,7 +177,7 @@ def _sgd_loop(theta, problem, rows, eta, intended, counter, lock=None, record=No
             lock.acquire()
         try:
             step = eta * (_sigmoid(float(theta[e] @ x)) - y[i]) * x
-            theta[e] -= step                     # read-modify-write of k coordinates
+            theta[e] -= step  # read-modify-write of k coordinates
         finally:
             if lock is not None:
                 lock.release()
@@ -168,8 +190,10 @@ def _sgd_loop(theta, problem, rows, eta, intended, counter, lock=None, record=No
 def _worker_rows(seed, n_workers, n_rows, n_updates):
     """The row sequence of every worker: ``n_updates`` rows drawn uniformly with replacement,
     worker w from ``np.random.default_rng(np.random.SeedSequence(seed).spawn(n_workers)[w])``."""
-    return [np.random.default_rng(s).integers(0, n_rows, size=n_updates)
-            for s in np.random.SeedSequence(seed).spawn(n_workers)]
+    return [
+        np.random.default_rng(s).integers(0, n_rows, size=n_updates)
+        for s in np.random.SeedSequence(seed).spawn(n_workers)
+    ]
 
 
 def sgd_sparse(problem, n_updates, eta, seed=0, theta0=None, record_every=None):
@@ -195,17 +219,38 @@ def sgd_sparse(problem, n_updates, eta, seed=0, theta0=None, record_every=None):
             updates.append(n)
             losses.append(problem.loss(theta))
 
-    _sgd_loop(theta, problem, rows, eta, np.zeros(problem.d), np.zeros(1, dtype=np.int64), record=record)
+    _sgd_loop(
+        theta,
+        problem,
+        rows,
+        eta,
+        np.zeros(problem.d),
+        np.zeros(1, dtype=np.int64),
+        record=record,
+    )
     return theta, np.array(updates), np.array(losses)
 
 
-def _hogwild_worker(wid, n_workers, payload, theta_raw, intended_raw, counts_raw, ready, go, lock, timeout,
-                    parent_pid):
+def _hogwild_worker(
+    wid,
+    n_workers,
+    payload,
+    theta_raw,
+    intended_raw,
+    counts_raw,
+    ready,
+    go,
+    lock,
+    timeout,
+    parent_pid,
+):
     """One Hogwild! process: attach to the shared arrays, wait for the start signal, run SGD."""
-    problem, rows, eta = pickle.loads(payload)   # here, so that a failure is reported with a traceback
+    problem, rows, eta = pickle.loads(
+        payload
+    )  # here, so that a failure is reported with a traceback
     theta = np.frombuffer(theta_raw, dtype=np.float64)
     intended = np.frombuffer(intended_raw, dtype=np.float64).reshape(n_workers, -1)[wid]
-    counter = np.frombuffer(counts_raw, dtype=np.int64)[wid:wid + 1]
+    counter = np.frombuffer(counts_raw, dtype=np.int64)[wid : wid + 1]
     ready.release()
     _await(go.wait, parent_pid, timeout, "the start signal")
     _sgd_loop(theta, problem, rows, eta, intended, counter, lock=lock)
@@ -237,8 +282,18 @@ class HogwildResult:
         return int(np.sum(np.abs(self.lost) > tol))
 
 
-def hogwild(problem, n_workers=2, updates_per_worker=10000, eta=0.5, seed=0, theta0=None, lock=False,
-            start_method=None, poll=0.005, timeout=TIMEOUT):
+def hogwild(
+    problem,
+    n_workers=2,
+    updates_per_worker=10000,
+    eta=0.5,
+    seed=0,
+    theta0=None,
+    lock=False,
+    start_method=None,
+    poll=0.005,
+    timeout=TIMEOUT,
+):
     """Hogwild! (Niu et al., 2011): ``n_workers`` processes run SGD on one shared θ, lock-free.
 
     θ, the per-worker update counters and the per-worker intended changes live in shared
@@ -274,9 +329,27 @@ def hogwild(problem, n_workers=2, updates_per_worker=10000, eta=0.5, seed=0, the
     ready, go = ctx.Semaphore(0), ctx.Event()
     the_lock = ctx.Lock() if lock else None
     all_rows = _worker_rows(seed, n_workers, problem.n, updates_per_worker)
-    workers = _Workers(ctx, _hogwild_worker, "Hogwild!",
-                       [(w, n_workers, pickle.dumps((problem, all_rows[w], eta)), theta_raw, intended_raw,
-                         counts_raw, ready, go, the_lock, timeout, os.getpid()) for w in range(n_workers)])
+    workers = _Workers(
+        ctx,
+        _hogwild_worker,
+        "Hogwild!",
+        [
+            (
+                w,
+                n_workers,
+                pickle.dumps((problem, all_rows[w], eta)),
+                theta_raw,
+                intended_raw,
+                counts_raw,
+                ready,
+                go,
+                the_lock,
+                timeout,
+                os.getpid(),
+            )
+            for w in range(n_workers)
+        ],
+    )
     snapshots, ok = [], False
     try:
         workers.start()
@@ -290,18 +363,30 @@ def hogwild(problem, n_workers=2, updates_per_worker=10000, eta=0.5, seed=0, the
             if finished:
                 break
             if time.perf_counter() - t0 > timeout:
-                raise TimeoutError(f"Hogwild! workers did not finish within {timeout:g} s")
+                raise TimeoutError(
+                    f"Hogwild! workers did not finish within {timeout:g} s"
+                )
             time.sleep(poll)
         wall = time.perf_counter() - t0
         ok = True
     finally:
-        go.set()                                  # never leave a worker waiting
-        workers.stop(5.0 if ok else 0.0)          # after a failure, stop the others at once
-    intended = np.frombuffer(intended_raw, dtype=np.float64).reshape(n_workers, d).sum(axis=0)
+        go.set()  # never leave a worker waiting
+        workers.stop(5.0 if ok else 0.0)  # after a failure, stop the others at once
+    intended = (
+        np.frombuffer(intended_raw, dtype=np.float64).reshape(n_workers, d).sum(axis=0)
+    )
     final = theta.copy()
     curve_u = np.array([0] + [u for u, _ in snapshots])
-    curve_l = np.array([problem.loss(start)] + [problem.loss(th) for _, th in snapshots])
-    return HogwildResult(final, counts.copy(), curve_u, curve_l, intended - (final - start), wall,
-                         bool(lock), ctx.get_start_method())
-
-
+    curve_l = np.array(
+        [problem.loss(start)] + [problem.loss(th) for _, th in snapshots]
+    )
+    return HogwildResult(
+        final,
+        counts.copy(),
+        curve_u,
+        curve_l,
+        intended - (final - start),
+        wall,
+        bool(lock),
+        ctx.get_start_method(),
+    )

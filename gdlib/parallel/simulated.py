@@ -1,5 +1,6 @@
 """Deterministic simulations: synchronous EASGD (Zhang, Choromanska & LeCun, 2015) and SGD
 with delayed gradients (the setting of McMahan & Streeter, 2014)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from .processes import _check_array, _check_nonnegative_ints, _check_seed
 # ----------------------------------------------------------------------------------------
 # Elastic Averaging SGD
 # ----------------------------------------------------------------------------------------
+
 
 def easgd_step(x, center, g, eta, rho):
     r"""One step of synchronous EASGD (Zhang, Choromanska & LeCun, 2015), in place.
@@ -29,10 +31,14 @@ def easgd_step(x, center, g, eta, rho):
     """
     for name, arr in (("x", x), ("center", center)):
         if not isinstance(arr, np.ndarray) or not np.issubdtype(arr.dtype, np.floating):
-            raise ValueError(f"{name} must be a float numpy array (it is updated in place), "
-                             f"got {type(arr).__name__}")
+            raise ValueError(
+                f"{name} must be a float numpy array (it is updated in place), "
+                f"got {type(arr).__name__}"
+            )
     if x.ndim != 2 or center.shape != x.shape[1:]:
-        raise ValueError(f"x must have shape (p, d) and center shape (d,), got {x.shape} and {center.shape}")
+        raise ValueError(
+            f"x must have shape (p, d) and center shape (d,), got {x.shape} and {center.shape}"
+        )
     if np.shape(g) != x.shape:
         raise ValueError(f"g must have the shape of x, {x.shape}, got {np.shape(g)}")
     eta, rho = check_real("eta", eta, 0.0, low_open=True), check_real("rho", rho, 0.0)
@@ -60,7 +66,17 @@ class EASGDResult:
     message: str = ""
 
 
-def easgd(grad_fn, x0, n_workers=4, steps=1000, eta=0.001, rho=1.0, noise=0.0, seed=0, spread=0.0):
+def easgd(
+    grad_fn,
+    x0,
+    n_workers=4,
+    steps=1000,
+    eta=0.001,
+    rho=1.0,
+    noise=0.0,
+    seed=0,
+    spread=0.0,
+):
     """Synchronous EASGD simulated in one process, deterministically.
 
     All workers and the centre start at ``x0`` (plus ``spread`` times a standard-normal
@@ -87,16 +103,22 @@ def easgd(grad_fn, x0, n_workers=4, steps=1000, eta=0.001, rho=1.0, noise=0.0, s
     for t in range(1, steps + 1):
         g = np.array([grad_fn(xi) for xi in x], dtype=float)
         if g.shape != x.shape:
-            raise ValueError(f"grad_fn returned a gradient of shape {g.shape[1:]}, but x0 has shape {x0.shape}")
+            raise ValueError(
+                f"grad_fn returned a gradient of shape {g.shape[1:]}, but x0 has shape {x0.shape}"
+            )
         if not np.all(np.isfinite(g)):
-            raise ValueError(f"grad_fn returned NaN or inf at step {t}, at finite points")
+            raise ValueError(
+                f"grad_fn returned NaN or inf at step {t}, at finite points"
+            )
         g += noise * rng.standard_normal(x.shape)
         with np.errstate(over="ignore", invalid="ignore"):
             x_new, center_new = _easgd_step(x.copy(), center.copy(), g, eta, rho)
         if not (np.all(np.isfinite(x_new)) and np.all(np.isfinite(center_new))):
             status = "diverged"
-            message = (f"diverged: step {t} would make the iterates overflow with eta={eta:g}, "
-                       f"rho={rho:g}; try a smaller eta or eta*rho")
+            message = (
+                f"diverged: step {t} would make the iterates overflow with eta={eta:g}, "
+                f"rho={rho:g}; try a smaller eta or eta*rho"
+            )
             break
         x, center = x_new, center_new
         workers.append(x.copy())
@@ -108,6 +130,7 @@ def easgd(grad_fn, x0, n_workers=4, steps=1000, eta=0.001, rho=1.0, noise=0.0, s
 # Simulated delays
 # ----------------------------------------------------------------------------------------
 
+
 def run_delayed(optimizer, grad_fn, theta0, delays):
     """Run ``optimizer`` with stale gradients: step t applies ∇J(θ_{t−1−τ_t}), τ_t = ``delays[t-1]``.
 
@@ -118,7 +141,9 @@ def run_delayed(optimizer, grad_fn, theta0, delays):
     :class:`gdlib.NonFiniteError`: the delayed run diverged).
     """
     if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be a gdlib Optimizer, got {type(optimizer).__name__}")
+        raise ValueError(
+            f"optimizer must be a gdlib Optimizer, got {type(optimizer).__name__}"
+        )
     if not callable(grad_fn):
         raise ValueError(f"grad_fn must be callable, got {type(grad_fn).__name__}")
     theta = _check_array("theta0", theta0)

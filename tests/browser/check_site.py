@@ -11,6 +11,10 @@ and checks, per page:
   offsite   no request to any host but 127.0.0.1 (such requests are aborted, and listed)
   weight    bytes the page loads (document + every resource) <= 5 MB
   narrow    at 400 px wide, document.documentElement.scrollWidth <= 400
+and two interactions:
+  play      on book/visualization.html, pressing an animation's play button advances its
+            frame slider
+  search    on search.html?q=adam, the results link to the Adam chapter
 Exit status 0 when every page passes; prints one line per failure.
 
 Needs: pip install playwright (no browser download: `playwright install` is NOT needed),
@@ -282,6 +286,60 @@ def check_narrow(context, base: str, rel: str) -> list[str]:
     return []
 
 
+def _local_only(page):
+    page.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if urlparse(r.request.url).hostname in (None, "127.0.0.1")
+            else r.abort()
+        ),
+    )
+
+
+def check_play(context, base: str, rel: str = "book/visualization.html") -> list[str]:
+    """Pressing play on the first animation moves its frame slider forward."""
+    page = context.new_page()
+    _local_only(page)
+    goto(page, base + rel)
+    sliders = page.locator("input[type=range]")
+    if sliders.count() == 0:
+        page.close()
+        return [f"play: {rel} has no animation slider"]
+    slider = sliders.first
+    slider.scroll_into_view_if_needed()
+    before = int(slider.input_value())
+    page.locator("button[title='Play']").first.click()
+    advanced = False
+    for _ in range(40):  # up to 4 s for the player to tick
+        page.wait_for_timeout(100)
+        if int(slider.input_value()) != before:
+            advanced = True
+            break
+    page.close()
+    return (
+        [] if advanced else [f"play: pressing play did not advance the frame on {rel}"]
+    )
+
+
+def check_search(
+    context, base: str, query: str = "adam", expect: str = "book/adam.html"
+):
+    """The site's search finds the expected chapter."""
+    page = context.new_page()
+    _local_only(page)
+    goto(page, f"{base}search.html?q={query}")
+    try:
+        page.wait_for_selector(
+            f"ul.search a[href*='{expect.rsplit('/', 1)[-1]}']", timeout=15000
+        )
+    except Exception:  # playwright TimeoutError
+        page.close()
+        return [f"search: a query for {query!r} did not find {expect}"]
+    page.close()
+    return []
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("root", nargs="?", default="_build/html")
@@ -304,6 +362,10 @@ def main(argv=None) -> int:
             for rel in pages:
                 failures, info = check_page(wide, base, rel)
                 failures += check_narrow(narrow, base, rel)
+                if rel == "book/visualization.html":
+                    failures += check_play(wide, base, rel)
+                if rel == "search.html":
+                    failures += check_search(wide, base)
                 results[rel] = {"failures": failures, **info}
                 n_fail += bool(failures)
                 status = "ok  " if not failures else "FAIL"
