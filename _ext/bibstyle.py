@@ -32,6 +32,7 @@ from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.template import field, join
 
 
 def _last_names(person) -> str:
@@ -70,8 +71,17 @@ class AuthorYearLabelStyle(BaseLabelStyle):
 
 
 class AuthorYearStyle(PlainStyle):
+    """pybtex's plain style, author-year labels, and DOIs and URLs as text, not links:
+    the site links out only to its repository and its launch services."""
+
     default_label_style = "authoryear"
     default_sorting_style = "author_year_title"
+
+    def format_doi(self, e):
+        return join["doi:", field("doi", raw=True)]
+
+    def format_url(self, e):
+        return join["URL: ", field("url", raw=True)]
 
 
 register_plugin("pybtex.style.labels", "authoryear", AuthorYearLabelStyle)

@@ -11,6 +11,8 @@ and checks, per page:
   offsite   no request to any host but 127.0.0.1 (such requests are aborted, and listed)
   weight    bytes the page loads (document + every resource) <= 5 MB
   narrow    at 400 px wide, document.documentElement.scrollWidth <= 400
+  links     links out go only to the repository and the launch services
+  figures   every figure of a chapter has real alt text and a caption
 and two interactions:
   play      on book/visualization.html, pressing an animation's play button advances its
             frame slider
@@ -81,6 +83,20 @@ JS_IMAGES = r"""async () => {
   return imgs.filter(i => !(i.complete && i.naturalWidth > 0))
              .map(i => i.currentSrc || i.src).slice(0, 10);
 }"""
+
+# Hosts a page may link to: the repository and the launch services. Nothing else.
+LINK_HOSTS = {"github.com", "mybinder.org", "colab.research.google.com"}
+
+JS_LINKS = r"""() => [...document.querySelectorAll('a[href]')]
+  .map(a => a.href).filter(h => /^https?:/.test(h))"""
+
+# Figures of the chapters: each <img> of a cell output needs real alt text (not a file name)
+# and must sit in a <figure> with a caption.
+JS_FIGURES = r"""() => [...document.querySelectorAll('.cell_output img')].map(i => ({
+  src: (i.getAttribute('src') || '').split('/').pop().slice(0, 20),
+  alt: i.getAttribute('alt') || '',
+  caption: !!(i.closest('figure') && i.closest('figure').querySelector('figcaption'))
+}))"""
 
 JS_WEIGHT = r"""() => {
   const nav = performance.getEntriesByType('navigation')[0];
@@ -226,7 +242,29 @@ def check_page(context, base: str, rel: str) -> tuple[list[str], dict]:
     page.wait_for_load_state("networkidle")
     text = evaluate(page, JS_PROSE_TEXT)
     weight = evaluate(page, JS_WEIGHT)
+    links = evaluate(page, JS_LINKS)
+    figures = evaluate(page, JS_FIGURES) if "/book/" in "/" + rel else []
     page.close()
+
+    out = sorted(
+        {u for u in links if urlparse(u).hostname not in LINK_HOSTS | {"127.0.0.1"}}
+    )
+    if out:
+        failures.append(f"links: {len(out)} link(s) to other hosts, e.g. {out[:3]}")
+    no_alt = [
+        f["src"]
+        for f in figures
+        if not f["alt"] or re.fullmatch(r"[0-9a-f]{16,}.*", f["alt"])
+    ]
+    if no_alt:
+        failures.append(
+            f"figures: {len(no_alt)} image(s) without real alt text, e.g. {no_alt[:3]}"
+        )
+    no_caption = [f["src"] for f in figures if not f["caption"]]
+    if no_caption:
+        failures.append(
+            f"figures: {len(no_caption)} image(s) without a caption, e.g. {no_caption[:3]}"
+        )
 
     if mj.get("present"):
         if mj["error"]:
