@@ -27,6 +27,7 @@ import base64
 import hashlib
 import io
 import re
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -363,7 +364,12 @@ def animate_race(
     anim._gdlib_css_size = (
         round(figsize[0] * dpi),
         round(figsize[1] * dpi),
-    )  # size on the page
+    )  # on the page
+    surface_name = getattr(surface, "name", None) or "the surface"
+    anim._gdlib_alt = (
+        f"Animation of {', '.join(map(str, results))} racing over the contours of "
+        f"{surface_name}, from step 0 to step {int(steps[-1])}"
+    )
     return anim
 
 
@@ -539,7 +545,7 @@ def _stable_ids(html):
 _ANIMATIONS_MADE = 0
 
 
-def to_html(anim, colors=64, close=True):
+def to_html(anim, colors=64, close=True, alt=None, caption=None):
     """The animation as a self-contained HTML string with play/pause buttons and a frame slider.
 
     Calls ``anim.to_jshtml(default_mode='once', embed_frames=True)``, which needs
@@ -559,6 +565,11 @@ def to_html(anim, colors=64, close=True):
     theme has its own Font Awesome for the buttons' icons). matplotlib's random
     element ids are replaced by a hash of the content, so the same animation
     gives the same HTML in every run.
+
+    ``alt`` is the image's text for readers who cannot see it (default: for an
+    animation of :func:`animate_race`, its racers and surface); with a
+    ``caption`` (plain text), the animation and its caption are wrapped in a
+    ``<figure>``.
     """
     import matplotlib.pyplot as plt
     from PIL import Image
@@ -574,6 +585,10 @@ def to_html(anim, colors=64, close=True):
                 f"colors must be None or an integer in [2, 256] (a PNG palette), got {colors!r}"
             )
     close = _check_bool("close", close)
+    for name, text in (("alt", alt), ("caption", caption)):
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise ValueError(f"{name} must be None or a non-empty string, got {text!r}")
+    alt = alt if alt is not None else getattr(anim, "_gdlib_alt", None)
     fig = getattr(anim, "_fig", None)
     layered = hasattr(fig, "_gdlib_background") and hasattr(anim, "_interval")
     html = _jshtml(anim, layered)
@@ -597,11 +612,13 @@ def to_html(anim, colors=64, close=True):
         style.append(
             f"background:#fff url(data:image/png;base64,{background}) 0 0/100% 100% no-repeat"
         )
-    if style:
-        html = _IMG.sub(
-            lambda m: f'<img id="{m.group(1)}" style="{";".join(style)}">',
-            html,
-            count=1,
+    attributes = f' alt="{escape(alt)}"' if alt else ""
+    attributes += f' style="{";".join(style)}"' if style else ""
+    html = _IMG.sub(lambda m: f'<img id="{m.group(1)}"{attributes}>', html, count=1)
+    if caption is not None:
+        html = (
+            f'<figure class="align-default">{html}<figcaption><p><span class="caption-text">'
+            f"{escape(caption)}</span></p></figcaption></figure>"
         )
     html = _EXTERNAL_CSS.sub("", html)
     html = _stable_ids(html)

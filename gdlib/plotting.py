@@ -9,6 +9,7 @@ from .base import check_int, check_real
 __all__ = [
     "book_style",
     "legend_outside",
+    "show_compact",
     "PALETTE",
     "STYLES",
     "color_for",
@@ -89,6 +90,44 @@ def legend_outside(ax_or_fig, where="right", **kwargs):
         kwargs.setdefault("bbox_to_anchor", (0.5, -0.15))
         kwargs.setdefault("ncols", 4)
     return ax_or_fig.legend(**kwargs)
+
+
+def show_compact(fig=None, colors=64, pixel_ratio=2):
+    """Show a figure in the notebook as a small PNG: sharp, with a palette of ``colors`` colours.
+
+    Like the inline backend with :func:`book_style`, the figure is drawn with ``pixel_ratio``
+    times its pixels per inch and shown at its own size (``figsize`` × ``dpi``), cropped
+    to what is drawn. The PNG is then re-encoded with a palette of ``colors`` colours
+    (``None``: keep all colours): contour plots of a few greys and the book's palette lose
+    nothing visible and get 4–6 times smaller, which matters in a chapter with many of
+    them. ``fig`` defaults to the current figure, which is then closed so that it is not
+    shown twice.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+    from PIL import Image as PILImage
+
+    if colors is not None:
+        colors = check_int("colors", colors, 2)
+        if colors > 256:
+            raise ValueError(
+                f"colors must be None or an integer in [2, 256], got {colors!r}"
+            )
+    pixel_ratio = check_real("pixel_ratio", pixel_ratio, 1.0)
+    fig = plt.gcf() if fig is None else fig
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi * pixel_ratio, bbox_inches="tight")
+    plt.close(fig)
+    image = PILImage.open(io.BytesIO(buffer.getvalue()))
+    if colors is not None:
+        buffer = io.BytesIO()
+        image.convert("RGB").quantize(
+            colors=colors, method=PILImage.Quantize.FASTOCTREE
+        ).save(buffer, format="PNG", optimize=True)
+    width, height = (round(n / pixel_ratio) for n in image.size)
+    display(Image(data=buffer.getvalue(), format="png", width=width, height=height))
 
 
 # --- checks of the public arguments ------------------------------------------------------------

@@ -213,6 +213,30 @@ def test_animation_html_is_the_same_in_every_run(monkeypatch):
     ).group(0)
 
 
+def test_animation_has_alt_text_and_an_optional_caption():
+    anim = animate_race(
+        gdlib.ravine, _small_race(steps=10), frames=2, figsize=(3, 2.4), dpi=30
+    )
+    html = to_html(anim)
+    img = re.search(r"<img [^>]*>", html).group(0)
+    assert (
+        'alt="Animation of GD, Momentum, Adam racing' in img
+    )  # the default: the racers
+    assert "<figure" not in html
+    anim = animate_race(
+        gdlib.ravine, _small_race(steps=10), frames=2, figsize=(3, 2.4), dpi=30
+    )
+    html = to_html(anim, alt="three <racers>", caption="The race & its end.")
+    assert 'alt="three &lt;racers&gt;"' in html
+    assert html.startswith("<figure") and html.endswith("</figure>")
+    assert (
+        '<figcaption><p><span class="caption-text">The race &amp; its end.</span>'
+        in html
+    )
+    with pytest.raises(ValueError, match="caption"):
+        to_html(anim, caption="  ")
+
+
 def test_animation_legend_placement_is_checked():
     with pytest.raises(ValueError, match="legend_loc"):
         animate_race(gdlib.ravine, _small_race(steps=5), frames=2, legend_loc=None)
@@ -225,6 +249,28 @@ def test_animation_legend_placement_is_checked():
         legend_loc="outside below",
     )
     assert html_size(to_html(anim)) > 0
+
+
+def test_show_compact_displays_a_small_sharp_png(monkeypatch):
+    import IPython.display
+    from PIL import Image
+
+    from gdlib.plotting import show_compact
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    fig = frame_grid(gdlib.ravine, _small_race(steps=10), n_frames=2)
+    width_px = fig.get_size_inches()[0] * fig.dpi
+    show_compact(fig)
+    assert not plt.fignum_exists(fig.number)  # not shown a second time
+    (image,) = shown
+    png = Image.open(io.BytesIO(image.data))
+    assert png.mode == "P" and len(png.getcolors()) <= 64  # a palette of 64 colours
+    assert (
+        png.size[0] == 2 * image.width and abs(image.width - width_px) < 0.2 * width_px
+    )
+    with pytest.raises(ValueError, match="colors"):
+        show_compact(plt.figure(), colors=1)
 
 
 def test_palette_frames_are_smaller():
