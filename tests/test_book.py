@@ -2,6 +2,7 @@
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,58 @@ def test_labels_are_unique_across_the_book():
         for label in re.findall(r"^:label:\s*(\S+)", md, flags=re.M):
             assert label not in seen, f"label {label} in {nb.name} and {seen[label]}"
             seen[label] = nb.name
+
+
+# --- what a reader of the web book sees ---------------------------------------------------
+
+sys.path.insert(0, str(ROOT / "tools"))
+import audit_inline_math  # noqa: E402
+
+PAGES = NOTEBOOKS + sorted(BOOK.glob("*.md"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_math_in_prose_is_typeset(page):
+    """No Greek letter, subscript, hat or square root written as plain text in the prose."""
+    found = []
+    for cell, src in audit_inline_math.sources(page):
+        for line in audit_inline_math.mask(src).splitlines():
+            for kind, pattern in audit_inline_math.PATTERNS.items():
+                found += [(cell, kind, m.group(0)) for m in pattern.finditer(line)]
+    assert found == [], f"{page.name}: write these as $...$: {found[:5]}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_sums_up_before_its_exercises(nb):
+    heads = [
+        line
+        for c in cells(nb, "markdown")
+        for line in source(c).splitlines()
+        if line.startswith("## ")
+    ]
+    assert "## Summary" in heads and "## Exercises" in heads
+    assert heads.index("## Exercises") == heads.index("## Summary") + 1
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_figures_have_captions_and_alt_text(nb):
+    """A cell with figure metadata has a caption, a name and real alt text."""
+    for cell in cells(nb, "code"):
+        meta = cell.get("metadata", {}).get("mystnb", {})
+        if "figure" in meta or "image" in meta:
+            assert meta.get("figure", {}).get("caption"), f"{nb.name}: caption missing"
+            assert meta["figure"].get("name", "").startswith("fig-"), nb.name
+            alt = meta.get("image", {}).get("alt", "")
+            assert len(alt) > 20 and "$" not in alt, f"{nb.name}: alt text {alt!r}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_run_time_is_printed(nb):
+    """Two builds of the same commit give the same page: no "ran in 34.1 s"."""
+    for cell in cells(nb, "code"):
+        if "remove-output" in cell.get("metadata", {}).get("tags", []):
+            continue
+        text = source(cell)
+        assert not re.search(
+            r"(ran|executed|computations)\b.*\{[^}]*:\.\d?f\} s", text
+        ), nb.name
