@@ -87,7 +87,7 @@ def legend_outside(ax_or_fig, where="right", **kwargs):
         kwargs.setdefault("bbox_to_anchor", (1.01, 0.5))
     else:
         kwargs.setdefault("loc", "upper center")
-        kwargs.setdefault("bbox_to_anchor", (0.5, -0.15))
+        kwargs.setdefault("bbox_to_anchor", (0.5, -0.2))
         kwargs.setdefault("ncols", 4)
     return ax_or_fig.legend(**kwargs)
 
