@@ -53,11 +53,10 @@ import importlib.util
 import subprocess
 import sys
 
+GDLIB = "{requirement(url, branch)}"
 if importlib.util.find_spec("gdlib") is None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "{requirement(url, branch)}"],
-        check=True,
-    )
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", GDLIB]
+    subprocess.run(pip, check=True)
     importlib.invalidate_caches()"""
 
 
