@@ -83,6 +83,9 @@ class AuthorYearStyle(PlainStyle):
     def format_url(self, e):
         return join["URL: ", field("url", raw=True)]
 
+    def format_eprint(self, e):
+        return join["arXiv:", field("eprint", raw=True)]
+
 
 register_plugin("pybtex.style.labels", "authoryear", AuthorYearLabelStyle)
 register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle)

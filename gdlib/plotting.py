@@ -58,24 +58,62 @@ _ORDER = list(STYLES)
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
-def book_style(dpi=80, retina=True):
+def book_style(dpi=80, retina=True, colors=256):
     """Set up matplotlib the same way in every chapter.
 
-    ``dpi`` is the size of a figure on the page (``figsize`` inches × ``dpi`` CSS pixels);
-    with ``retina=True`` the inline backend draws every figure at twice that resolution and
-    tells the page its size, so figures stay sharp on high-resolution screens. Call it once,
-    in a chapter's first code cell.
+    ``dpi`` is the size of a figure on the page (``figsize`` inches × ``dpi`` CSS pixels).
+    With ``retina=True`` every figure a cell shows is drawn at twice that resolution and the
+    page is told its size, so figures stay sharp on high-resolution screens; the PNG is then
+    re-encoded with a palette of ``colors`` colours (at most 256; ``None`` keeps all), which
+    keeps a chapter's pages small at no visible cost. Call it once, in a chapter's first
+    code cell. Outside IPython only ``dpi`` applies.
     """
     import matplotlib.pyplot as plt
 
     plt.rcParams["figure.dpi"] = check_real("dpi", dpi, 0.0, low_open=True)
     plt.rcParams["legend.frameon"] = False
     _check_bool("retina", retina)
+    colors = _check_colors(colors)
     try:
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # plain Python, no inline backend
         return
-    set_matplotlib_formats("retina" if retina else "png")
+    set_matplotlib_formats("png")
+    shell = get_ipython()
+    if retina and shell is not None:
+        formatter = shell.display_formatter.formatters["image/png"]
+        formatter.for_type(Figure, lambda fig: _compact_png(fig, colors, 2.0))
+
+
+def _check_colors(colors):
+    if colors is None:
+        return None
+    colors = check_int("colors", colors, 2)
+    if colors > 256:
+        raise ValueError(
+            f"colors must be None or an integer in [2, 256], got {colors!r}"
+        )
+    return colors
+
+
+def _compact_png(fig, colors, pixel_ratio):
+    """(PNG bytes, {"width", "height"}) of ``fig`` at ``pixel_ratio`` × its pixels."""
+    import io
+
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi * pixel_ratio, bbox_inches="tight")
+    image = PILImage.open(io.BytesIO(buffer.getvalue()))
+    if colors is not None:
+        buffer = io.BytesIO()
+        image.convert("RGB").quantize(
+            colors=colors, method=PILImage.Quantize.FASTOCTREE
+        ).save(buffer, format="PNG", optimize=True)
+    width, height = (round(n / pixel_ratio) for n in image.size)
+    return buffer.getvalue(), {"width": width, "height": height}
 
 
 def legend_outside(ax_or_fig, where="right", **kwargs):
@@ -103,31 +141,15 @@ def show_compact(fig=None, colors=64, pixel_ratio=2):
     them. ``fig`` defaults to the current figure, which is then closed so that it is not
     shown twice.
     """
-    import io
-
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
-    from PIL import Image as PILImage
 
-    if colors is not None:
-        colors = check_int("colors", colors, 2)
-        if colors > 256:
-            raise ValueError(
-                f"colors must be None or an integer in [2, 256], got {colors!r}"
-            )
+    colors = _check_colors(colors)
     pixel_ratio = check_real("pixel_ratio", pixel_ratio, 1.0)
     fig = plt.gcf() if fig is None else fig
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi * pixel_ratio, bbox_inches="tight")
+    data, size = _compact_png(fig, colors, pixel_ratio)
     plt.close(fig)
-    image = PILImage.open(io.BytesIO(buffer.getvalue()))
-    if colors is not None:
-        buffer = io.BytesIO()
-        image.convert("RGB").quantize(
-            colors=colors, method=PILImage.Quantize.FASTOCTREE
-        ).save(buffer, format="PNG", optimize=True)
-    width, height = (round(n / pixel_ratio) for n in image.size)
-    display(Image(data=buffer.getvalue(), format="png", width=width, height=height))
+    display(Image(data=data, format="png", **size))
 
 
 # --- checks of the public arguments ------------------------------------------------------------
