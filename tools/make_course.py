@@ -221,6 +221,33 @@ def scan_site(site: Path, lines, shingles) -> list[str]:
 # --- the student web edition --------------------------------------------------------------
 
 
+_XREF = re.compile(r"\{(doc|ref|numref)\}`([^`<]*?)\s*(?:<([^>`]+)>)?`")
+
+
+def _unlink_missing(text: str, released: set[str]) -> str:
+    """Cross-references to chapters left out of the student edition become plain text."""
+
+    def chapter_of(role, target):
+        if role == "doc":
+            name = target.rsplit("/", 1)[-1]
+            return None if (BOOK / f"{name}.md").exists() else name
+        for name in sorted(toc_chapters(), key=len, reverse=True):
+            for form in {name, name.replace("_", "-")}:
+                if target.startswith((f"ex-{form}-", f"fig-{form}-")):
+                    return name
+        return None
+
+    def sub(m):
+        role, text_, target = m.group(1), m.group(2).strip(), m.group(3)
+        target = (target or text_).strip()
+        chapter = chapter_of(role, target)
+        if chapter is None or chapter in released:
+            return m.group(0)
+        return text_ if m.group(3) else f"the chapter *{chapter.replace('_', ' ')}*"
+
+    return _XREF.sub(sub, text)
+
+
 def student_book(
     out: Path, chapters: list[str], launch_repo: str, execute: bool
 ) -> Path:
@@ -245,6 +272,9 @@ def student_book(
             cell.metadata.pop(
                 "nbgrader", None
             )  # not needed by readers; checksums are noise
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = _unlink_missing(cell.source, set(chapters))
         nbformat.write(nb, sb / "book" / f"{ch}.ipynb")
 
     # table of contents: the chosen chapters only (other chapters still hold solutions)
@@ -276,7 +306,14 @@ def student_book(
     )
 
     r = subprocess.run(
-        [str(Path(sys.executable).with_name("jupyter-book")), "build", str(sb)],
+        [
+            str(Path(sys.executable).with_name("jupyter-book")),
+            "build",
+            str(sb),
+            "-W",  # the student edition builds as cleanly as the book
+            "-n",
+            "--keep-going",
+        ],
         capture_output=True,
         text=True,
     )
