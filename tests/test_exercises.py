@@ -131,16 +131,19 @@ def test_leak_scan_finds_planted_leaks(course, tmp_path, chapter):
     assert lines, "the chapter has solution lines to look for"
     nb = nbformat.read(course / "release" / chapter / f"{chapter}.ipynb", as_version=4)
     code = next(c for c in nb.cells if c.cell_type == "code")
-    code.outputs = [nbformat.v4.new_output("stream", text=f"  {sorted(lines)[0]}  \n")]
     planted = tmp_path / "planted.ipynb"
-    nbformat.write(nb, planted)
-    assert make_course.scan_notebook(planted, lines, shingles)
-    if shingles:
-        prose = sorted(ef.prose_sentences(load(chapter)))[0]
-        nb.metadata["note"] = prose.upper()
-        code.outputs = []
+    for line in sorted(lines)[::7]:  # a spread of the solution lines, each on its own
+        code.outputs = [nbformat.v4.new_output("stream", text=f"  {line}  \n")]
         nbformat.write(nb, planted)
-        assert make_course.scan_notebook(planted, lines, shingles)
+        assert make_course.scan_notebook(planted, lines, shingles), line
+    code.outputs = []
+    for prose in sorted(ef.prose_sentences(load(chapter))):  # every written answer
+        words = make_course.normalize(make_course._without_math(prose)).split()
+        if len(words) < 5:  # mostly math: not shingled (see make_course.secrets)
+            continue
+        nb.metadata["note"] = prose.upper()
+        nbformat.write(nb, planted)
+        assert make_course.scan_notebook(planted, lines, shingles), prose
 
 
 def chapters_to_grade():
