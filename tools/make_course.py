@@ -166,7 +166,8 @@ def secrets(chapter: str) -> tuple[set[str], set[str]]:
 
 def _without_math(text: str) -> str:
     """Text with its math removed: $...$ (notebooks) and \\(...\\) (built pages)."""
-    return re.sub(r"\$[^$]*\$|\\\(.*?\\\)", " ", text)
+    # line by line, so that a lone "$" (in code, say) cannot pair with one far away
+    return re.sub(r"\$[^$\n]*\$|\\\([^\n]*?\\\)", " ", text)
 
 
 def normalize(text: str) -> str:
