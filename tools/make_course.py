@@ -66,13 +66,17 @@ def source_notebook(chapter: str):
 
     The {solution-start}/{solution-end} directives only make the web book's dropdowns; in the
     released notebook they would be stray code fences around a stub, so they go. The text
-    cells stay locked, and their checksums are computed after this change.
+    cells stay locked, and their checksums are computed after this change. Exercise code
+    cells lose their figure metadata: the caption of a solution's plot describes the answer.
     """
     nb = nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4)
     if not ef.is_converted(nb):
         raise SystemExit(f"{chapter}: exercises not in the nbgrader format yet")
     cells = []
     for cell in nb.cells:
+        if ef.kind_of(cell) and cell.cell_type == "code":
+            # a figure caption or alt text of a solution's plot describes the answer
+            cell.metadata.pop("mystnb", None)
         if cell.cell_type == "markdown" and "{solution-" in cell.source:
             cell.source = ef.strip_solution_directives(cell.source)
             if not cell.source.strip():
