@@ -7,7 +7,7 @@
 (array([0.8, 1.6]), array([0.2, 0.4]))
 """
 
-from . import animation, benchmark, parallel, plotting, strategies
+from . import animation, benchmark, parallel, plotting, strategies, theory
 from .averages import ewa, ewa_weights
 from .base import Hyper, NonFiniteError, Optimizer
 from .data import (
@@ -54,7 +54,16 @@ from .schedules import (
     step_decay,
     time_based_decay,
 )
-from .surfaces import SURFACES, Surface, beale, quadratic, ravine, rosenbrock, saddle
+from .surfaces import (
+    SURFACES,
+    Surface,
+    beale,
+    quadratic,
+    ravine,
+    rosenbrock,
+    rotated_ravine,
+    saddle,
+)
 from .training import TrainResult, minibatches, train
 
 __version__ = "0.1.0"
@@ -99,6 +108,7 @@ __all__ = [
     "Surface",
     "quadratic",
     "ravine",
+    "rotated_ravine",
     "rosenbrock",
     "beale",
     "saddle",
@@ -136,4 +146,5 @@ __all__ = [
     "benchmark",
     "parallel",
     "strategies",
+    "theory",
 ]

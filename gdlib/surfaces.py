@@ -22,6 +22,7 @@ __all__ = [
     "Surface",
     "quadratic",
     "ravine",
+    "rotated_ravine",
     "rosenbrock",
     "beale",
     "saddle",
@@ -176,18 +177,36 @@ def _exact(name, value):
     return simple if simple != 0 and float(simple) == value else sp.Rational(value)
 
 
-def quadratic(a=1.0, b=10.0, name=None):
-    """f(x, y) = (a x² + b y²)/2: a convex quadratic with condition number max(a,b)/min(a,b).
+def quadratic(a=1.0, b=10.0, name=None, angle=0):
+    """f(θ) = θᵀ R diag(a, b) Rᵀ θ / 2: a convex quadratic with condition number max(a,b)/min(a,b).
 
-    ``a`` and ``b`` must be finite and > 0; ``name`` a string (default ``"quadratic(a=.., b=..)"``).
+    With ``angle = 0`` this is (a x² + b y²)/2, whose curvature axes are the coordinate
+    axes. A nonzero ``angle`` (radians) rotates the axes by R, the rotation by ``angle``:
+    the same valley, no longer aligned with the coordinates, which is the case in which
+    per-coordinate methods (Adagrad, RMSprop, Adam) lose their advantage.
+
+    ``a`` and ``b`` must be finite and > 0; ``angle`` a finite number (an exact SymPy
+    number such as ``sp.pi/4`` stays exact); ``name`` a string (default
+    ``"quadratic(a=.., b=..)"``).
     """
     a, b = _exact("a", a), _exact("b", b)
     if name is not None and not isinstance(name, str):
         raise ValueError(f"name must be a string or None, got {name!r}")
+    if isinstance(angle, sp.Expr):
+        if not (angle.is_real and angle.is_finite):
+            raise ValueError(
+                f"angle must be a finite real number (radians), got {angle!r}"
+            )
+        phi = angle
+    else:
+        phi = sp.nsimplify(check_real("angle", angle)) if angle != 0 else sp.Integer(0)
+    c, s = sp.cos(phi), sp.sin(phi)
+    u, w = c * x + s * y, -s * x + c * y  # coordinates along the rotated axes
     lim = 10.0
+    label = f"quadratic(a={a}, b={b}" + (f", angle={phi})" if phi != 0 else ")")
     return Surface(
-        name or f"quadratic(a={a}, b={b})",
-        (a * x**2 + b * y**2) / 2,
+        name or label,
+        sp.expand((a * u**2 + b * w**2) / 2),
         minimum=[0.0, 0.0],
         xlim=(-lim, lim),
         ylim=(-lim / 2, lim / 2),
@@ -198,6 +217,11 @@ def quadratic(a=1.0, b=10.0, name=None):
 #: An ill-conditioned quadratic: a long, narrow valley along x (condition number 50).
 ravine = quadratic(1, 50, name="ravine")
 ravine.xlim, ravine.ylim = (-10.0, 10.0), (-3.0, 3.0)
+
+#: The ravine turned by 45°: the same curvatures (1 and 50) along the diagonals, so no
+#: coordinate axis is a direction of pure curvature.
+rotated_ravine = quadratic(1, 50, name="rotated ravine", angle=sp.pi / 4)
+rotated_ravine.xlim, rotated_ravine.ylim = (-8.0, 8.0), (-8.0, 8.0)
 
 #: Rosenbrock's banana-shaped valley, minimum at (1, 1).
 rosenbrock = Surface(
