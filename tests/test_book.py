@@ -198,3 +198,74 @@ def test_no_run_time_is_printed(nb):
         assert not re.search(
             r"(ran|executed|computations)\b.*\{[^}]*:\.\d?f\} s", text
         ), nb.name
+
+
+# -- one notation, and checks that earn their place (the theory issue) ---------------------
+
+STALE_REFERENCE = re.compile(
+    r"\b(previous|next|following|preceding|last|earlier) chapters?\b|"
+    r"\bchapter (before|after) this\b",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapters_are_referred_to_by_link(nb):
+    """ "The next chapter" goes stale when chapters move; a {doc} link is checked by the build."""
+    stale = [
+        m.group(0)
+        for c in cells(nb, "markdown")
+        for m in STALE_REFERENCE.finditer(source(c))
+    ]
+    assert stale == [], f"{nb.name}: use {{doc}} links instead of {stale}"
+
+
+OLD_TIME_INDEX = re.compile(
+    r"\\theta_\{t\s*\+\s*1\}\s*=\s*\\theta_t\b|g_t\s*=\s*\\nabla_?\\?\w*\s*J\(\\theta_t\)"
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_update_rules_use_the_books_time_index(page):
+    """Step t reads θ_{t-1} and writes θ_t (notation page): no θ_{t+1} = θ_t − ... forms."""
+    if page.suffix == ".md":
+        texts = [page.read_text()]
+    else:
+        texts = [source(c) for c in cells(page)]
+    found = [m.group(0) for text in texts for m in OLD_TIME_INDEX.finditer(text)]
+    assert found == [], f"{page.name}: {found[:3]}"
+
+
+def _asserts_that_cannot_fail(code):
+    import ast
+
+    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert):
+            names = [
+                n
+                for n in ast.walk(node.test)
+                if isinstance(n, (ast.Name, ast.Attribute))
+            ]
+            if not names:
+                found.append(ast.unparse(node.test))
+    return found
+
+
+def test_the_cannot_fail_detector_works():
+    assert _asserts_that_cannot_fail("assert 0.9**22 < 0.1 < 0.9**21") == [
+        "0.9 ** 22 < 0.1 < 0.9 ** 21"
+    ]
+    assert _asserts_that_cannot_fail("assert abs(x - 1) < 1e-9") == []
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_assert_compares_constants_only(nb):
+    """An assert on literals alone checks nothing the notebook computed."""
+    found = [a for c in cells(nb, "code") for a in _asserts_that_cannot_fail(source(c))]
+    assert found == [], f"{nb.name}: {found}"
