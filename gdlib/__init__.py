@@ -40,6 +40,7 @@ from .optimizers import (
     AMSGrad,
     Momentum,
     Nadam,
+    NesterovAGD,
     QHAdam,
     RMSprop,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "QHM",
     "QHAdam",
     "AggMo",
+    "NesterovAGD",
     "Surface",
     "quadratic",
     "ravine",

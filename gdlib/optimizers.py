@@ -556,3 +556,54 @@ class AggMo(Optimizer):
 
     def __repr__(self):
         return f"AggMo(eta={self.eta:g}, betas={self.betas})"
+
+
+class NesterovAGD(Optimizer):
+    r"""Nesterov's accelerated gradient method (Nesterov, 1983) in its two-sequence form.
+
+    Step t = 1, 2, ... reads θ_{t-1} and the extrapolated point y_{t-1} (y_0 = θ_0),
+    takes the gradient at y_{t-1}, and writes
+
+    .. math::
+        \theta_t = y_{t-1} - \eta\, \nabla_\theta J(y_{t-1}), \qquad
+        y_t = \theta_t + \gamma_t\, (\theta_t - \theta_{t-1}), \qquad
+        \gamma_t = \frac{t-1}{t+2} .
+
+    There is no velocity: the state is the point ``y`` where the next gradient is
+    taken, and the iterate θ_t is the one the guarantee is about. For a convex J whose
+    gradient is L-Lipschitz and η ≤ 1/L,
+    J(θ_k) − J* ≤ 2‖θ_0 − θ*‖² / (η (k+1)²) (Su, Boyd & Candès, 2016, who use this
+    simple schedule; Nesterov's own γ_t comes from a recursion and behaves like
+    1 − 3/t too). With v_t = θ_{t-1} − θ_t the same iterates obey the look-ahead
+    rule of :class:`NAG` with a time-varying coefficient,
+    v_t = γ_{t-1} v_{t-1} + η∇J(θ_{t-1} − γ_{t-1} v_{t-1}), θ_t = θ_{t-1} − v_t;
+    the constant-γ look-ahead form is Sutskever et al.'s (2013) reformulation.
+
+    References
+    ----------
+    Nesterov, Y. (1983). A method for unconstrained convex minimization problem with the rate of convergence O(1/k^2). Doklady AN SSSR 269, 543-547.
+    Sutskever, I., Martens, J., Dahl, G. & Hinton, G. (2013). On the importance of initialization and momentum in deep learning. ICML 2013.
+    Su, W., Boyd, S. & Candès, E. J. (2016). A differential equation for modeling Nesterov's accelerated gradient method. JMLR 17(153), 1-43.
+    """
+
+    eta = positive()
+    state_names = ("y",)
+
+    def __init__(self, eta=0.01):
+        self.eta = eta
+        super().__init__()
+
+    def init_state(self, theta):
+        self.y = theta.copy()  # y_0 = θ_0
+
+    def gradient_point(self, theta):
+        return self.y  # the gradient of step t is taken at y_{t−1}
+
+    def update(self, theta, g):  # g = ∇J(y_{t−1}); theta holds θ_{t−1}
+        gamma_t = (self.t - 1) / (self.t + 2)
+        new = self.y - self.eta * g  # θ_t = y_{t−1} − η g_t
+        self.y[...] = new + gamma_t * (new - theta)  # y_t = θ_t + γ_t (θ_t − θ_{t−1})
+        theta[...] = new
+
+
+__all__.append("NesterovAGD")
