@@ -34,7 +34,7 @@ __all__ = [
 class GD(Optimizer):
     r"""Plain gradient descent (Cauchy, 1847).
 
-    .. math:: \theta_{t+1} = \theta_t - \eta\, \nabla_\theta J(\theta_t)
+    .. math:: \theta_t = \theta_{t-1} - \eta\, \nabla_\theta J(\theta_{t-1})
 
     With a full-batch gradient this is batch gradient descent; with the gradient of
     one example or of a mini-batch it is SGD or mini-batch SGD
@@ -57,16 +57,17 @@ class GD(Optimizer):
 
 
 class Momentum(Optimizer):
-    r"""Gradient descent with (heavy-ball) momentum (Qian, 1999).
+    r"""Gradient descent with heavy-ball momentum (Polyak, 1964; analysed by Qian, 1999).
 
     .. math::
-        v_t = \gamma v_{t-1} + \eta \nabla_\theta J(\theta), \qquad
-        \theta = \theta - v_t
+        v_t = \gamma v_{t-1} + \eta \nabla_\theta J(\theta_{t-1}), \qquad
+        \theta_t = \theta_{t-1} - v_t, \qquad v_0 = 0
 
     ``v`` stores the velocity *including* η (PyTorch's buffer stores v/η instead).
 
     References
     ----------
+    Polyak, B. T. (1964). Some methods of speeding up the convergence of iteration methods. USSR Computational Mathematics and Mathematical Physics 4(5), 1-17.
     Qian, N. (1999). On the momentum term in gradient descent learning algorithms. Neural Networks 12(1), 145-151.
     """
 
@@ -86,18 +87,21 @@ class Momentum(Optimizer):
 
 
 class NAG(Optimizer):
-    r"""Nesterov accelerated gradient (Nesterov, 1983), in the look-ahead form.
+    r"""Nesterov's method with a constant momentum coefficient, in the look-ahead form.
 
     .. math::
-        v_t = \gamma v_{t-1} + \eta \nabla_\theta J(\theta - \gamma v_{t-1}), \qquad
-        \theta = \theta - v_t
+        v_t = \gamma v_{t-1} + \eta \nabla_\theta J(\theta_{t-1} - \gamma v_{t-1}), \qquad
+        \theta_t = \theta_{t-1} - v_t, \qquad v_0 = 0
 
-    The gradient is taken at the look-ahead point θ − γ v_{t−1}. Frameworks store
-    φ = θ − γ v instead; the Nesterov chapter proves both give the same iterates.
+    The gradient is taken at the look-ahead point θ_{t−1} − γ v_{t−1}. This momentum form
+    with constant γ is Sutskever et al.'s (2013) reformulation of Nesterov's (1983)
+    method, whose own coefficients change with t (see :class:`NesterovAGD`). Frameworks
+    store φ = θ − γ v instead; the Nesterov chapter proves both give the same iterates.
 
     References
     ----------
     Nesterov, Y. (1983). A method for unconstrained convex minimization problem with the rate of convergence O(1/k^2). Doklady ANSSSR 269, 543-547.
+    Sutskever, I., Martens, J., Dahl, G., Hinton, G. (2013). On the importance of initialization and momentum in deep learning. ICML.
     """
 
     eta = positive()
