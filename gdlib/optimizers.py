@@ -57,16 +57,18 @@ class GD(Optimizer):
 
 
 class Momentum(Optimizer):
-    r"""Gradient descent with (heavy-ball) momentum (Qian, 1999).
+    r"""Gradient descent with momentum: Polyak's heavy ball (Polyak, 1964; Qian, 1999).
 
     .. math::
-        v_t = \gamma v_{t-1} + \eta \nabla_\theta J(\theta), \qquad
-        \theta = \theta - v_t
+        v_t = \gamma v_{t-1} + \eta g_t, \quad g_t = \nabla_\theta J(\theta_{t-1}),
+        \qquad \theta_t = \theta_{t-1} - v_t
 
     ``v`` stores the velocity *including* η (PyTorch's buffer stores v/η instead).
+    On a quadratic, :func:`gdlib.theory.momentum_matrix` gives one step per eigen-direction.
 
     References
     ----------
+    Polyak, B. T. (1964). Some methods of speeding up the convergence of iteration methods. USSR Computational Mathematics and Mathematical Physics 4(5), 1-17.
     Qian, N. (1999). On the momentum term in gradient descent learning algorithms. Neural Networks 12(1), 145-151.
     """
 
@@ -81,8 +83,8 @@ class Momentum(Optimizer):
 
     def update(self, theta, g):
         self.v *= self.gamma
-        self.v += self.eta * g  # v_t = γ v_{t−1} + η g_t
-        theta -= self.v  # θ ← θ − v_t
+        self.v += self.eta * g  # v_t = γ v_{t−1} + η g_t, g_t = ∇J(θ_{t−1})
+        theta -= self.v  # θ_t = θ_{t−1} − v_t
 
 
 class NAG(Optimizer):
