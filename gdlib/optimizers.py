@@ -64,6 +64,7 @@ class Momentum(Optimizer):
         \theta_t = \theta_{t-1} - v_t, \qquad v_0 = 0
 
     ``v`` stores the velocity *including* η (PyTorch's buffer stores v/η instead).
+    On a quadratic, :func:`gdlib.theory.momentum_matrix` gives one step per eigen-direction.
 
     References
     ----------
@@ -82,8 +83,8 @@ class Momentum(Optimizer):
 
     def update(self, theta, g):
         self.v *= self.gamma
-        self.v += self.eta * g  # v_t = γ v_{t−1} + η g_t
-        theta -= self.v  # θ ← θ − v_t
+        self.v += self.eta * g  # v_t = γ v_{t−1} + η g_t, g_t = ∇J(θ_{t−1})
+        theta -= self.v  # θ_t = θ_{t−1} − v_t
 
 
 class NAG(Optimizer):
