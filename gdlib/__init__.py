@@ -40,6 +40,8 @@ from .optimizers import (
     AMSGrad,
     Momentum,
     Nadam,
+    Newton,
+    Preconditioned,
     QHAdam,
     RMSprop,
 )
@@ -105,6 +107,8 @@ __all__ = [
     "QHM",
     "QHAdam",
     "AggMo",
+    "Newton",
+    "Preconditioned",
     "Surface",
     "quadratic",
     "ravine",
