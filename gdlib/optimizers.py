@@ -125,9 +125,11 @@ class Adagrad(Optimizer):
 
     .. math::
         G_t = G_{t-1} + g_t \odot g_t, \qquad
-        \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{G_t + \epsilon}} \odot g_t
+        \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{G_t + \epsilon}} \odot g_t
 
-    ``G`` is the diagonal of the outer-product sum, stored as a vector. Keras 3 and
+    with g_t = ∇J(θ_{t-1}). ``G`` is the diagonal of the outer-product sum, stored as a
+    vector. Duchi et al. put their δ outside the root, η/(δ + √G_t); the ε-inside form
+    follows the overview (Ruder, 2016) and Keras. Keras 3 and
     optax also put ε inside the root (but start G at 0.1); PyTorch puts it outside,
     and reproduces this rule exactly with ``initial_accumulator_value=eps, eps=0``.
 
@@ -148,7 +150,7 @@ class Adagrad(Optimizer):
 
     def update(self, theta, g):
         self.G += g * g  # G_t = G_{t−1} + g_t²
-        theta -= self.eta * divide(g, np.sqrt(self.G + self.eps))
+        theta -= self.eta * divide(g, np.sqrt(self.G + self.eps))  # θ_t = θ_{t−1} − …
 
 
 class Adadelta(Optimizer):
@@ -159,10 +161,10 @@ class Adadelta(Optimizer):
         \Delta\theta_t = -\frac{\mathrm{RMS}[\Delta\theta]_{t-1}}{\mathrm{RMS}[g]_t} g_t,
 
         E[\Delta\theta^2]_t = \gamma E[\Delta\theta^2]_{t-1} + (1-\gamma)\Delta\theta_t^2, \qquad
-        \theta_{t+1} = \theta_t + \Delta\theta_t
+        \theta_t = \theta_{t-1} + \Delta\theta_t
 
-    with :math:`\mathrm{RMS}[x]_t = \sqrt{E[x^2]_t + \epsilon}`. State: ``Eg2`` is
-    E[g²], ``Edtheta2`` is E[Δθ²].
+    with :math:`\mathrm{RMS}[x]_t = \sqrt{E[x^2]_t + \epsilon}` and g_t = ∇J(θ_{t-1}); the
+    paper calls γ ρ. State: ``Eg2`` is E[g²], ``Edtheta2`` is E[Δθ²].
 
     References
     ----------
@@ -185,7 +187,7 @@ class Adadelta(Optimizer):
         dtheta = -np.sqrt(self.Edtheta2 + self.eps) / np.sqrt(self.Eg2 + self.eps) * g
         self.Edtheta2 *= self.gamma
         self.Edtheta2 += (1 - self.gamma) * dtheta * dtheta  # E[Δθ²]_t
-        theta += dtheta  # θ ← θ + Δθ_t
+        theta += dtheta  # θ_t = θ_{t−1} + Δθ_t
 
 
 class RMSprop(Optimizer):
@@ -193,9 +195,10 @@ class RMSprop(Optimizer):
 
     .. math::
         E[g^2]_t = \gamma E[g^2]_{t-1} + (1-\gamma) g_t^2, \qquad
-        \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{E[g^2]_t + \epsilon}} g_t
+        \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{E[g^2]_t + \epsilon}} g_t
 
-    It is Adadelta's first update vector (Zeiler, 2012). Keras 3 and optax
+    with g_t = ∇J(θ_{t-1}). The lecture uses γ = 0.9; the default η = 0.001 is the
+    overview's suggestion (Ruder, 2016). It is Adadelta's first update vector (Zeiler, 2012). Keras 3 and optax
     (``eps_in_sqrt=True``) also put ε inside the root; PyTorch puts it outside.
 
     References
