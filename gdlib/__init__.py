@@ -41,6 +41,8 @@ from .optimizers import (
     Momentum,
     Nadam,
     NesterovAGD,
+    Newton,
+    Preconditioned,
     QHAdam,
     RMSprop,
 )
@@ -107,6 +109,8 @@ __all__ = [
     "QHAdam",
     "AggMo",
     "NesterovAGD",
+    "Newton",
+    "Preconditioned",
     "Surface",
     "quadratic",
     "ravine",
