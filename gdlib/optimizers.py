@@ -28,6 +28,7 @@ __all__ = [
     "QHM",
     "QHAdam",
     "AggMo",
+    "NesterovAGD",
     "Newton",
     "Preconditioned",
 ]
@@ -614,9 +615,6 @@ class NesterovAGD(Optimizer):
         new = self.y - self.eta * g  # θ_t = y_{t−1} − η g_t
         self.y[...] = new + gamma_t * (new - theta)  # y_t = θ_t + γ_t (θ_t − θ_{t−1})
         theta[...] = new
-
-
-__all__.append("NesterovAGD")
 
 
 def _spd_matrix(name, value, what="matrix"):
