@@ -239,7 +239,7 @@ class Adam(Optimizer):
         v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,
 
         \hat m_t = \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v_t}{1-\beta_2^t}, \qquad
-        \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{\hat v_t} + \epsilon} \hat m_t
+        \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \epsilon} \hat m_t
 
     ε sits outside the square root, after bias correction.
 
@@ -276,7 +276,7 @@ class AdaMax(Optimizer):
     .. math::
         m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
         u_t = \max(\beta_2 u_{t-1}, |g_t|), \qquad
-        \theta_{t+1} = \theta_t - \frac{\eta}{u_t} \frac{m_t}{1-\beta_1^t}
+        \theta_t = \theta_{t-1} - \frac{\eta}{u_t} \frac{m_t}{1-\beta_1^t}
 
     There is no ε. With β2 > 0, u_t = 0 happens only for a coordinate whose
     gradients have all been exactly zero, and then m_t = 0 too; gdlib defines
@@ -310,12 +310,14 @@ class Nadam(Optimizer):
     r"""Nadam (Dozat, 2016), in the form the overview derives.
 
     .. math::
-        \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{\hat v_t} + \epsilon}
+        \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \epsilon}
         \left(\beta_1 \hat m_t + \frac{(1-\beta_1) g_t}{1-\beta_1^t}\right)
 
-    with m_t, v_t, m̂_t, v̂_t as in :class:`Adam`. Dozat's paper and PyTorch's
-    ``NAdam`` use a momentum schedule μ_t = β1(1 − ½·0.96^(t/250)); Keras uses
-    0.96^t; optax keeps β1 constant. The framework chapter measures the gaps.
+    with m_t, v_t, m̂_t, v̂_t as in :class:`Adam`. This constant-β1 form is the
+    overview's (Ruder, 2016) simplification of Dozat's algorithm. Dozat's paper uses a
+    momentum schedule μ_t = β1(1 − ½·0.96^(t/250)), and PyTorch's ``NAdam`` (and Keras,
+    with 0.96^t) implement that schedule; optax keeps β1 constant. The frameworks
+    chapter measures the gaps.
 
     References
     ----------
@@ -349,15 +351,18 @@ class Nadam(Optimizer):
 class AMSGrad(Optimizer):
     r"""AMSGrad (Reddi et al., 2018), in the overview's form (no bias correction).
 
+    Step t reads θ_{t-1}, uses g_t = ∇J(θ_{t-1}) and writes θ_t:
+
     .. math::
         m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
         v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,
 
-        \hat v_t = \max(\hat v_{t-1}, v_t), \qquad
-        \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{\hat v_t} + \epsilon} m_t
+        v^{\max}_t = \max(v^{\max}_{t-1}, v_t), \qquad
+        \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{v^{\max}_t} + \epsilon} m_t
 
-    ``v_hat`` never decreases, so the effective step η/(√v̂_t + ε) never grows.
-    PyTorch's ``amsgrad=True`` keeps the max of the raw v_t but bias-corrects both.
+    The running maximum ``v_max`` (Reddi et al. write it v̂_t) never decreases, so the
+    effective step η/(√v^max_t + ε) never grows. PyTorch's ``amsgrad=True`` keeps the
+    max of the raw v_t but bias-corrects both moments.
 
     References
     ----------
@@ -368,7 +373,7 @@ class AMSGrad(Optimizer):
     beta1 = decay()
     beta2 = decay()
     eps = nonnegative()
-    state_names = ("m", "v", "v_hat")
+    state_names = ("m", "v", "v_max")
     squares_gradient = True
     unbounded_state = ()
 
@@ -381,22 +386,22 @@ class AMSGrad(Optimizer):
         self.m += (1 - self.beta1) * g  # m_t
         self.v *= self.beta2
         self.v += (1 - self.beta2) * g * g  # v_t
-        np.maximum(self.v_hat, self.v, out=self.v_hat)  # v̂_t
-        theta -= self.eta * divide(self.m, np.sqrt(self.v_hat) + self.eps)
+        np.maximum(self.v_max, self.v, out=self.v_max)  # v^max_t
+        theta -= self.eta * divide(self.m, np.sqrt(self.v_max) + self.eps)
 
 
 class AdamW(Optimizer):
     r"""AdamW, Adam with decoupled weight decay (Loshchilov & Hutter, 2019) (Algorithm 2).
 
     .. math::
-        \theta_t = \theta_{t-1} - \eta_t \left( \alpha \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
-        + \lambda \theta_{t-1} \right)
+        \theta_t = \theta_{t-1} - \omega_t \left( \eta \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+        + \lambda_{\mathrm{wd}} \theta_{t-1} \right)
 
     with m̂_t, v̂_t as in :class:`Adam` (computed from the loss gradient only). Here
-    α is ``eta``, λ is ``weight_decay`` and η_t is the schedule multiplier
-    ``schedule`` (1 unless a schedule sets it). The decay λθ is **not** multiplied by
-    α; PyTorch and optax multiply it by the learning rate, so their
-    ``weight_decay`` equals λ/α.
+    η is ``eta`` (the paper's α), λ_wd is ``weight_decay`` and ω_t is the schedule
+    multiplier ``schedule`` (the paper's η_t; 1 unless a schedule sets it). The decay
+    λ_wd θ is **not** multiplied by η; PyTorch and optax multiply it by the learning
+    rate, so their ``weight_decay`` equals λ_wd/η.
 
     References
     ----------
@@ -444,7 +449,7 @@ class QHM(Optimizer):
 
     .. math::
         m_t = \beta m_{t-1} + (1-\beta) g_t, \qquad
-        \theta_{t+1} = \theta_t - \eta \left[ (1-\nu) g_t + \nu m_t \right]
+        \theta_t = \theta_{t-1} - \eta \left[ (1-\nu) g_t + \nu m_t \right]
 
     The paper calls the momentum buffer g; here it is ``m``. ν = 0 is plain SGD,
     ν = 1 is (normalized) momentum, and ν = β is Nesterov's method.
@@ -478,7 +483,7 @@ class QHAdam(Optimizer):
         v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \qquad
         \hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t},
 
-        \theta_{t+1} = \theta_t - \eta \,
+        \theta_t = \theta_{t-1} - \eta \,
         \frac{(1-\nu_1) g_t + \nu_1 \hat m_t}{\sqrt{(1-\nu_2) g_t^2 + \nu_2 \hat v_t} + \epsilon}
 
     With ν1 = ν2 = 1 it is :class:`Adam`.
@@ -520,7 +525,7 @@ class AggMo(Optimizer):
 
     .. math::
         v_t^{(i)} = \beta^{(i)} v_{t-1}^{(i)} - g_t, \qquad
-        \theta_{t+1} = \theta_t + \frac{\eta}{K} \sum_{i=1}^{K} v_t^{(i)}
+        \theta_t = \theta_{t-1} + \frac{\eta}{K} \sum_{i=1}^{K} v_t^{(i)}
 
     ``v`` has shape ``(K, *theta.shape)``; note the sign convention of the paper
     (v points downhill). With one β it is :class:`Momentum`, whose velocity is

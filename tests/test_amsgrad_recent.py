@@ -40,7 +40,7 @@ def exact_amsgrad(steps, eta, beta1, beta2, eps):
         v = [beta2 * v[i] + (1 - beta2) * g[i] ** 2 for i in range(2)]
         vh = [sp.Max(vh[i], v[i]) for i in range(2)]
         th = [th[i] - eta / (sp.sqrt(vh[i]) + eps) * m[i] for i in range(2)]
-        out.append((th, {"m": m, "v": v, "v_hat": vh}))
+        out.append((th, {"m": m, "v": v, "v_max": vh}))
     return out
 
 
@@ -170,7 +170,7 @@ def test_amsgrad_exact_case_really_uses_the_maximum():
     _, exact_fn, hyper = EXACT_CASES["AMSGrad"]
     steps = exact_fn(3, **hyper)
     active = [
-        float(st_["v_hat"][i]) > float(st_["v"][i])
+        float(st_["v_max"][i]) > float(st_["v"][i])
         for _, st_ in steps
         for i in range(2)
     ]
@@ -287,7 +287,7 @@ def rosen_grad(th):
 
 def numpy_transcription(kind, h, steps=100, theta0=(-1.5, 2.0), grad=rosen_grad):
     th = np.array(theta0, dtype=float)
-    m, v, v_hat = np.zeros_like(th), np.zeros_like(th), np.zeros_like(th)
+    m, v, v_max = np.zeros_like(th), np.zeros_like(th), np.zeros_like(th)
     vel = np.zeros((len(h.get("betas", ())),) + th.shape)
     out = [th.copy()]
     for t in range(1, steps + 1):
@@ -295,8 +295,8 @@ def numpy_transcription(kind, h, steps=100, theta0=(-1.5, 2.0), grad=rosen_grad)
         if kind == "AMSGrad":
             m = h["beta1"] * m + (1 - h["beta1"]) * g
             v = h["beta2"] * v + (1 - h["beta2"]) * g * g
-            v_hat = np.maximum(v_hat, v)
-            th = th - h["eta"] / (np.sqrt(v_hat) + h["eps"]) * m
+            v_max = np.maximum(v_max, v)
+            th = th - h["eta"] / (np.sqrt(v_max) + h["eps"]) * m
         elif kind == "AdamW":
             m = h["beta1"] * m + (1 - h["beta1"]) * g
             v = h["beta2"] * v + (1 - h["beta2"]) * g * g
@@ -382,16 +382,16 @@ start3 = st.lists(st.floats(-3.0, 3.0), min_size=3, max_size=3)
     beta2=decay,
     eta=rate,
 )
-def test_amsgrad_v_hat_never_decreases(grads, beta1, beta2, eta):
+def test_amsgrad_v_max_never_decreases(grads, beta1, beta2, eta):
     opt = gdlib.AMSGrad(eta=eta, beta1=beta1, beta2=beta2)
     theta, prev, prev_rate = np.zeros(3), np.zeros(3), np.full(3, np.inf)
     for g in grads:
         theta = opt.step(theta, lambda th, g=g: np.array(g))
-        assert np.all(opt.v_hat >= prev)
-        assert np.all(opt.v_hat >= opt.v)
-        rate_now = opt.eta / (np.sqrt(opt.v_hat) + opt.eps)
+        assert np.all(opt.v_max >= prev)
+        assert np.all(opt.v_max >= opt.v)
+        rate_now = opt.eta / (np.sqrt(opt.v_max) + opt.eps)
         assert np.all(rate_now <= prev_rate)
-        prev, prev_rate = opt.v_hat.copy(), rate_now
+        prev, prev_rate = opt.v_max.copy(), rate_now
 
 
 def _run(opt, h, theta0, steps=25):
