@@ -1,0 +1,34 @@
+r"""The optimizers of the book, each a line-by-line transcription of its update rule.
+
+Split by theme (``import gdlib`` and ``gdlib.optimizers.<Name>`` are unchanged):
+
+* :mod:`.classic` — GD, Momentum, NAG, NesterovAGD;
+* :mod:`.adaptive` — Adagrad, Adadelta, RMSprop, Adam, AdaMax, Nadam, AMSGrad;
+* :mod:`.recent` — AdamW, QHM, QHAdam, AggMo;
+* :mod:`.second_order` — Newton, Preconditioned.
+"""
+
+from .adaptive import Adadelta, Adagrad, Adam, AdaMax, AMSGrad, Nadam, RMSprop
+from .classic import GD, NAG, Momentum, NesterovAGD
+from .recent import QHM, AdamW, AggMo, QHAdam
+from .second_order import Newton, Preconditioned
+
+__all__ = [
+    "GD",
+    "Momentum",
+    "NAG",
+    "Adagrad",
+    "Adadelta",
+    "RMSprop",
+    "Adam",
+    "AdaMax",
+    "Nadam",
+    "AMSGrad",
+    "AdamW",
+    "QHM",
+    "QHAdam",
+    "AggMo",
+    "NesterovAGD",
+    "Newton",
+    "Preconditioned",
+]
