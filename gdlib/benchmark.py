@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import optimizers as _opt
-from .base import check_int, check_real
+from .base import NonFiniteError, check_int, check_real
 from .data import load_breast_cancer, load_digits, make_sparse_features
 from .mlp import MLP
 from .models import LinearRegression, LogisticRegression
 from .schedules import time_based_decay
-from .surfaces import beale, ravine, rosenbrock, saddle
+from .surfaces import beale, ravine, rosenbrock, rotated_ravine, saddle
 
 __all__ = [
     "Problem",
@@ -323,6 +323,28 @@ def _surface_problem(surface, name, start, spread, steps, target, **kw):
     )
 
 
+#: The rotation by 45° that turns the ravine into :data:`gdlib.rotated_ravine`.
+_R45 = np.array([[1.0, -1.0], [1.0, 1.0]]) / math.sqrt(2.0)
+
+
+def _rotated_problem(problem, surface, name, rotation, description):
+    """``problem`` on ``surface`` = ``problem``'s surface turned by ``rotation``.
+
+    Seed for seed, the start point is the rotated start of ``problem``, so every run
+    starts at the same loss and distance from the minimum as its unrotated twin.
+    """
+    return Problem(
+        name=name,
+        loss=surface.f,
+        grad=surface.grad,
+        theta0=lambda rng: rotation @ problem.theta0(rng),
+        steps=problem.steps,
+        target=problem.target,
+        f_min=surface.f_min,
+        description=description,
+    )
+
+
 def _saddle_start(rng):
     """θ0 = (1 ± 0.1, ±10^u) with u uniform in [−4, −2]: just off the saddle's stable direction."""
     return np.array(
@@ -365,9 +387,12 @@ def _logistic_min(model, X, y, iterations=50):
 
 
 def problems(names=None, scale=1.0):
-    """The benchmark problems, by name (default: all seven, in this order).
+    """The benchmark problems, by name (default: all eight, in this order).
 
-    ``'ravine'`` ½(x² + 50y²) from near (−8, 2); ``'rosenbrock'`` from near
+    ``'ravine'`` ½(x² + 50y²) from near (−8, 2); ``'rotated_ravine'`` the same
+    ravine and start distribution turned by 45° (:data:`gdlib.rotated_ravine`:
+    the seed's ravine start θ0 becomes R θ0), so that no coordinate axis is a
+    direction of pure curvature; ``'rosenbrock'`` from near
     (−1.2, 1); ``'beale'`` from near (1.5, 0.75); ``'saddle'`` x² − y² from
     (1, ±10^u), u ∈ [−4, −2], scored by the steps until the loss reaches −1
     (the run has left the saddle: y² ≥ 1 + x²); ``'logistic'`` L2-regularized
@@ -380,7 +405,16 @@ def problems(names=None, scale=1.0):
     target is a loss of 0.1. ``scale`` (finite, > 0) multiplies every budget.
     Unknown names raise a ``ValueError`` before any problem is built.
     """
-    known = ["ravine", "rosenbrock", "beale", "saddle", "logistic", "mlp", "sparse"]
+    known = [
+        "ravine",
+        "rotated_ravine",
+        "rosenbrock",
+        "beale",
+        "saddle",
+        "logistic",
+        "mlp",
+        "sparse",
+    ]
     names = known if names is None else _names("names (of problems)", names, known)
     scale = check_real("scale", scale, 0.0, low_open=True)
 
@@ -397,6 +431,14 @@ def problems(names=None, scale=1.0):
                 budget(300),
                 1e-6,
                 description="½(x² + 50y²), condition number 50",
+            )
+        if name == "rotated_ravine":
+            return _rotated_problem(
+                make("ravine"),
+                rotated_ravine,
+                name,
+                _R45,
+                "the ravine turned by 45°: curvatures 1 and 50 along the diagonals",
             )
         if name == "rosenbrock":
             return _surface_problem(
@@ -507,7 +549,9 @@ def run_problem(method, eta, problem, seed):
     The seed draws θ0 and then the mini-batch order. The loss is recorded every
     ``eval_every`` steps and at the end; ``wall_time`` counts only the updates
     (gradients included), not this bookkeeping. ``eta`` must be finite and > 0,
-    ``seed`` an integer ≥ 0, and the start point finite.
+    ``seed`` an integer ≥ 0, and the start point finite. A run whose loss or θ stops
+    being finite, or whose next step gdlib refuses because it would overflow float64
+    (:class:`gdlib.base.NonFiniteError`), ends with status ``'diverged'``.
     """
     _check_types(method, problem)
     eta = _check_eta(eta)
@@ -542,7 +586,16 @@ def run_problem(method, eta, problem, seed):
             if schedule is not None:
                 opt.eta = schedule(k - 1)
             start = time.perf_counter()
-            theta = opt.step(theta, grad_fn)
+            try:
+                theta = opt.step(theta, grad_fn)
+            except NonFiniteError:
+                # the step would overflow float64 (gdlib refuses it and changes nothing):
+                # the run has diverged, exactly as if the step had produced inf
+                wall += time.perf_counter() - start
+                eval_steps.append(k)
+                losses.append(math.inf)
+                status = "diverged"
+                break
             wall += time.perf_counter() - start
             last = k == problem.steps
             if k % problem.eval_every and not last and not problem.stop_at_target:

@@ -408,3 +408,56 @@ def test_racers_keep_their_book_styles_and_duplicates_are_told_apart():
     )
     colors = [s["color"] for s in styles(twins)]
     assert colors[0] != colors[1]
+
+
+def test_problems_default_to_eight_with_the_rotated_ravine_after_the_ravine():
+    names = list(B.problems(scale=0.01))
+    assert names[:2] == ["ravine", "rotated_ravine"] and len(names) == 8
+
+
+def test_rotated_ravine_is_the_ravine_turned_by_45_degrees():
+    problems = B.problems(["ravine", "rotated_ravine"])
+    ravine, rotated = problems["ravine"], problems["rotated_ravine"]
+    c = math.sqrt(0.5)
+    R = np.array([[c, -c], [c, c]])
+    assert rotated.steps == ravine.steps and rotated.target == ravine.target
+    for seed in range(5):
+        start = ravine.theta0(np.random.default_rng(seed))
+        turned = rotated.theta0(np.random.default_rng(seed))
+        np.testing.assert_allclose(turned, R @ start, rtol=0, atol=1e-14)
+        # same loss, and the gradient turns with the problem: ∇J_R(Rθ) = R ∇J(θ)
+        assert rotated.loss(turned) == pytest.approx(ravine.loss(start), rel=1e-12)
+        np.testing.assert_allclose(
+            rotated.grad(turned), R @ ravine.grad(start), rtol=1e-12, atol=1e-12
+        )
+    # the rotated Hessian has eigenvalues 1 and 50, with (1, 1)/√2 the flat direction
+    H = np.array([rotated.grad(e) for e in np.eye(2)]).T
+    np.testing.assert_allclose(np.linalg.eigvalsh(H), [1.0, 50.0], atol=1e-12)
+    np.testing.assert_allclose(H @ [c, c], [c, c], atol=1e-12)
+
+
+def test_gd_is_rotation_equivariant_on_the_benchmark_but_adagrad_is_not():
+    problems = B.problems(["ravine", "rotated_ravine"])
+    gd, adagrad = B.methods(["GD", "Adagrad"]).values()
+    for seed in (0, 1):
+        a = B.run_problem(gd, 0.03, problems["ravine"], seed)
+        b = B.run_problem(gd, 0.03, problems["rotated_ravine"], seed)
+        np.testing.assert_allclose(a.losses, b.losses, rtol=1e-9, atol=1e-300)
+        a = B.run_problem(adagrad, 3.0, problems["ravine"], seed)
+        b = B.run_problem(adagrad, 3.0, problems["rotated_ravine"], seed)
+        assert a.final_loss < 1e-6 * b.final_loss  # the axis-aligned ravine suits it
+
+
+def test_a_step_gdlib_refuses_as_overflowing_counts_as_divergence():
+    # Adagrad squares the gradient; 1e200 overflows, so gdlib refuses the step.
+    problem = B.Problem(
+        name="huge",
+        loss=lambda th: float(np.sum(th**2)),
+        grad=lambda th: np.array([1e200, 0.0]) + th,
+        theta0=lambda rng: np.zeros(2),
+        steps=10,
+        target=1e-6,
+    )
+    record = B.run_problem(B.methods(["Adagrad"])["Adagrad"], 0.1, problem, seed=0)
+    assert record.status == "diverged" and record.final_loss == math.inf
+    assert list(record.eval_steps) == [0, 1]
