@@ -27,7 +27,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["Optimizer", "Hyper", "NonFiniteError", "divide", "check_real", "check_int"]
+__all__ = [
+    "Optimizer",
+    "Hyper",
+    "NonFiniteError",
+    "divide",
+    "check_real",
+    "check_int",
+    "check_shapes",
+    "blocks",
+]
 
 
 class NonFiniteError(ValueError):
@@ -523,3 +532,56 @@ class Optimizer:
     def __repr__(self):
         args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameters().items())
         return f"{type(self).__name__}({args})"
+
+
+# -- parameters made of several tensors (layer-wise and matrix methods) --------------------
+
+
+def check_shapes(shapes, size=None):
+    """``shapes`` as a tuple of int tuples (the tensors that make up a flat θ, in order).
+
+    Layer-wise methods (LARS, LAMB) and matrix methods (Shampoo, SOAP, Muon) need to know
+    where one tensor of θ ends and the next begins; element-wise methods never ask. Each
+    shape is a tuple of positive ints; with ``size`` given, the sizes must add up to it.
+    """
+    if isinstance(shapes, (str, bytes)) or not hasattr(shapes, "__iter__"):
+        raise ValueError(f"shapes must be a sequence of shapes, got {shapes!r}")
+    out = []
+    for shape in shapes:
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        if not shape or any(
+            isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1
+            for n in shape
+        ):
+            raise ValueError(f"every shape must be a tuple of ints >= 1, got {shape!r}")
+        out.append(tuple(int(n) for n in shape))
+    if not out:
+        raise ValueError("shapes must hold at least one shape")
+    total = sum(math.prod(s) for s in out)
+    if size is not None and total != size:
+        raise ValueError(f"shapes hold {total} numbers but theta has {size}")
+    return tuple(out)
+
+
+def blocks(x, shapes=None):
+    """Views (no copies) of the flat array ``x`` as the tensors listed in ``shapes``.
+
+    With ``shapes=None`` the whole of ``x`` is one block with its own shape, so a 2-D θ is
+    one matrix. Writing into a block writes into ``x``.
+
+    >>> x = np.arange(8.0)
+    >>> W, b = blocks(x, [(2, 3), (2,)])
+    >>> W[1, 2], b.tolist()
+    (5.0, [6.0, 7.0])
+    """
+    if shapes is None:
+        return [x]
+    shapes = check_shapes(shapes, x.size)
+    flat, out, i = x.reshape(-1), [], 0
+    if not np.shares_memory(flat, x):
+        raise ValueError("x must be contiguous so that its blocks are views")
+    for shape in shapes:
+        n = math.prod(shape)
+        out.append(flat[i : i + n].reshape(shape))
+        i += n
+    return out

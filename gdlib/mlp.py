@@ -117,6 +117,14 @@ class MLP:
         """The shape of θ: ``(n_params,)``."""
         return (self.n_params,)
 
+    @property
+    def param_shapes(self):
+        """The tensors of the flat θ in order, ``[(m, k), (k,), ...]``: W1, b1, W2, b2, ...
+
+        Layer-wise and matrix optimizers take it as ``shapes`` (see :func:`gdlib.base.blocks`).
+        """
+        return [shape for layer in self.shapes for shape in layer]
+
     def unpack(self, theta):
         """Views (no copies) of the flat θ as ``[(W1, b1), (W2, b2), ...]``."""
         theta = np.asarray(theta)

@@ -247,3 +247,35 @@ def test_a_coordinate_that_sees_only_zero_gradients_never_becomes_nan(cls):
 def test_adadelta_needs_a_positive_eps():
     with pytest.raises(ValueError, match=r"eps must be in \(0, inf\)"):
         gdlib.Adadelta(eps=0.0)
+
+
+def test_blocks_are_views_in_order():
+    from gdlib.base import blocks
+
+    x = np.arange(10.0)
+    W, b, c = blocks(x, [(2, 3), (3,), 1])
+    assert W.tolist() == [[0, 1, 2], [3, 4, 5]] and b.tolist() == [6, 7, 8]
+    W[0, 0] = -1.0
+    assert x[0] == -1.0 and c.tolist() == [9.0]
+    assert blocks(x)[0] is x
+
+
+@pytest.mark.parametrize(
+    "shapes", [[(2, 3)], [(0, 3), (10,)], "ab", [], [(2.5, 4)], [(True, 10)], 7]
+)
+def test_bad_shapes_are_refused(shapes):
+    from gdlib.base import blocks
+
+    with pytest.raises(ValueError, match="shape"):
+        blocks(np.zeros(10), shapes)
+
+
+def test_mlp_param_shapes_match_unpack():
+    net = gdlib.MLP(4, hidden=(3,), n_classes=2)
+    theta = np.arange(float(net.n_params))
+    from gdlib.base import blocks
+
+    for got, (W, b) in zip(
+        zip(*[iter(blocks(theta, net.param_shapes))] * 2), net.unpack(theta)
+    ):
+        assert np.array_equal(got[0], W) and np.array_equal(got[1], b)
