@@ -295,7 +295,7 @@ def test_transcription_with_other_options(request, name, kwargs):
 
 # --------------------------------------------------------------------------- claims of the prose
 def test_torch_nadam_without_schedule_is_optax_nadam(torch, optax):
-    """A huge momentum_decay makes 0.96^(tψ) underflow to 0, i.e. μ_t = β1: optax's nadam."""
+    """A huge momentum_decay makes 0.96^(t·momentum_decay) underflow to 0, i.e. μ_t = β1: optax's nadam."""
     a = run_real(
         torch,
         "torch.optim.NAdam",

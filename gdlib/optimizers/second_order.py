@@ -112,7 +112,7 @@ class Preconditioned(Optimizer):
     ``P`` is a symmetric positive-definite n × n matrix for θ of n coordinates (θ of
     any shape is flattened in C order), or a vector of n positive numbers standing for
     the diagonal matrix diag(P) (a Jacobi preconditioner, applied element-wise). It is
-    gradient descent in the variables φ = P^{-1/2} θ, whose Hessian is
+    gradient descent in the variables θ̃ = P^{-1/2} θ, whose Hessian is
     P^{1/2} H P^{1/2}; P = I is :class:`GD`, and P = H^{-1} on a quadratic is
     :class:`Newton`. Setting ``P`` checks it and resets the state.
 

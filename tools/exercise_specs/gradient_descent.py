@@ -1,16 +1,16 @@
 SPECS = {
     "ex-gradient-descent-1": {
         "given": [
-            'varphi = sp.Symbol("varphi", real=True)',
+            'psi = sp.Symbol("psi", real=True)',
             "grad_at = sp.Matrix(gdlib.rosenbrock.gradient_expr).subs("
             "{x: -1, y: sp.Rational(3, 2)})",
         ],
         "define": (
-            "Work with the given real symbol `varphi` ($\\varphi$) and the given gradient "
+            "Work with the given real symbol `psi` ($\\psi$) and the given gradient "
             "`grad_at`, $\\nabla J(\\theta_0)$ as a $2 \\times 1$ SymPy `Matrix`. Define `D`, "
-            "the slope $D(\\varphi)$ as a SymPy expression in `varphi`; `phi_min`, the "
+            "the slope $D(\\psi)$ as a SymPy expression in `psi`; `psi_min`, the "
             "solution you keep, a SymPy expression; and `u_min`, the direction $u$ at "
-            "`phi_min` as a $2 \\times 1$ SymPy `Matrix`."
+            "`psi_min` as a $2 \\times 1$ SymPy `Matrix`."
         ),
     },
     "ex-gradient-descent-2": {
