@@ -487,7 +487,7 @@ def problems(names=None, scale=1.0):
                 f_min,
                 lambda rng: 0.1 * rng.standard_normal(d.n_features),
                 20,
-                "logistic regression (λ = 1e-3), breast cancer, batches of 32",
+                "logistic regression (λ_L2 = 1e-3), breast cancer, batches of 32",
             )
         if name == "mlp":
             d = load_digits(bias=False)

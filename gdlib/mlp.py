@@ -5,11 +5,11 @@ optimizer (and :func:`gdlib.train`) trains it exactly like a linear model.
 The network maps an input x through L hidden layers,
 
 .. math::
-    a^{(0)} = x, \qquad z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)}, \qquad a^{(l)} = \phi(z^{(l)}),
+    a^{(0)} = x, \qquad z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)}, \qquad a^{(l)} = h(z^{(l)}),
 
 and a softmax output layer; the loss is the mean cross-entropy (plus
-(λ/2)‖W‖² on the weights with ``l2=λ``). The gradient comes from
-backpropagation, δ^{(L+1)} = (P − Y)/n, δ^{(l)} = (δ^{(l+1)} W^{(l+1)ᵀ}) ⊙ φ'(z^{(l)}).
+(λ_L2/2)‖W‖² on the weights with ``l2=λ_L2``). The gradient comes from
+backpropagation, δ^{(L+1)} = (P − Y)/n, δ^{(l)} = (δ^{(l+1)} W^{(l+1)ᵀ}) ⊙ h'(z^{(l)}) (h the activation).
 
 >>> import numpy as np
 >>> from gdlib.mlp import MLP
@@ -85,7 +85,7 @@ class MLP:
         Number of classes; labels are the integers 0 … n_classes − 1.
     activation : {'tanh', 'relu'}
     l2 : float
-        Weight of the penalty (λ/2)‖W‖² on the weights (not on the biases).
+        Weight λ_L2 of the penalty (λ_L2/2)‖W‖² on the weights (not on the biases).
     seed : int
         Seeds :meth:`init` when it is called without its own seed.
 

@@ -2,7 +2,7 @@
 
 Each model has ``loss(theta, X, y)`` (the mean over the rows of X),
 ``grad(theta, X, y)`` (its exact gradient, shaped like θ) and
-``init(n_features)``. An optional L2 penalty (λ/2)‖θ‖² is added with ``l2=λ``.
+``init(n_features)``. An optional L2 penalty (λ_L2/2)‖θ‖² is added with ``l2=λ_L2``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ __all__ = [
 
 
 def _penalty(l2, theta):
-    """(λ/2)‖θ‖², and exactly 0 without a penalty (no 0·inf = NaN for huge θ)."""
+    """(λ_L2/2)‖θ‖², and exactly 0 without a penalty (no 0·inf = NaN for huge θ)."""
     return 0.5 * l2 * float(theta.ravel() @ theta.ravel()) if l2 else 0.0
 
 
@@ -37,7 +37,7 @@ def _linear_inputs(model, theta, X, shape_of):
 
 
 class LinearRegression:
-    r"""Least squares: J(θ) = 1/(2n) ‖Xθ − y‖² (+ λ/2 ‖θ‖²),  ∇J = Xᵀ(Xθ − y)/n (+ λθ).
+    r"""Least squares: J(θ) = 1/(2n) ‖Xθ − y‖² (+ λ_L2/2 ‖θ‖²),  ∇J = Xᵀ(Xθ − y)/n (+ λ_L2 θ).
 
     Every method checks its inputs (a ValueError naming ``theta``, ``X`` or ``y``): X is
     n × d with n ≥ 1, θ is finite with shape (d,), y has n finite entries, and X holds no

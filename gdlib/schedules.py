@@ -335,7 +335,7 @@ def golden_section(phi, a, b, tol=1e-10, max_iter=200):
     def value(eta):
         return _finite_value("phi", phi(eta), f"eta = {eta!r}")
 
-    inv_phi = (math.sqrt(5) - 1) / 2  # 1/φ ≈ 0.618
+    inv_phi = (math.sqrt(5) - 1) / 2  # the inverse golden ratio ≈ 0.618
     c, d = b - inv_phi * (b - a), a + inv_phi * (b - a)
     fc, fd = value(c), value(d)
     for _ in range(max_iter):

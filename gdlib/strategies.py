@@ -97,7 +97,7 @@ class BatchNormMLP:
     r"""A softmax network whose hidden layers are batch-normalized before the activation.
 
     Hidden layer l computes z = a W (no bias: BN's mean subtraction would cancel it),
-    ẑ = BN(z) with a learned scale γ_l and shift β_l, and a = φ(ẑ). The output layer is
+    ẑ = BN(z) with a learned scale γ_BN and shift β_BN per layer, and a = h(ẑ) (h the activation). The output layer is
     a W + b with a softmax and the mean cross-entropy, as in :class:`gdlib.MLP`.
     With ``batchnorm=False`` the network IS :class:`gdlib.MLP` (same flat layout, same
     initialization, same loss and gradient).
@@ -252,7 +252,7 @@ class BatchNormMLP:
         return value if not math.isnan(value) else math.inf
 
     def loss(self, theta, X, y):
-        """Mean cross-entropy with batch statistics (training mode); + (λ/2)‖W‖² with ``l2=λ``.
+        """Mean cross-entropy with batch statistics (training mode); + (λ_L2/2)‖W‖² with ``l2=λ_L2``.
 
         Labels are integers (or integral floats) in [0, n_classes), X has at least 2 rows
         (batch statistics) and no NaN/inf, θ has shape (n_params,): else a ValueError naming them.
