@@ -59,18 +59,9 @@ from .hogwild import (
     sgd_sparse,
 )
 from .processes import MAX_WORKERS, START_METHOD, TIMEOUT, WorkerError, get_context
-from .ray_ps import (
-    ACTOR_PREFIX,
-    RayDownpourResult,
-    SyncResult,
-    live_actors,
-    ray_downpour,
-    ray_easgd,
-    ray_local_sgd,
-    ray_session,
-    ray_sync_data_parallel,
-    worker_generators,
-)
+from .ray_pool import ACTOR_PREFIX, RayPool, live_actors, ray_session, worker_generators
+from .ray_ps import RayDownpourResult, ray_downpour
+from .ray_sync import SyncResult, ray_easgd, ray_local_sgd, ray_sync_data_parallel
 from .simulated import EASGDResult, easgd, easgd_step, run_delayed
 
 __all__ = [
@@ -95,6 +86,7 @@ __all__ = [
     "run_delayed",
     "AdaptiveRevision",
     "ray_session",
+    "RayPool",
     "ray_downpour",
     "RayDownpourResult",
     "ray_sync_data_parallel",

@@ -65,7 +65,11 @@ class AdaptiveRevision:
 
     def _init(self, shape):
         if self.gbar is None:
-            self.gbar, self.z, self.z_max = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+            self.gbar, self.z, self.z_max = (
+                np.zeros(shape),
+                np.zeros(shape),
+                np.zeros(shape),
+            )
         elif self.gbar.shape != shape:
             raise ValueError(
                 f"theta has shape {shape}, but the state of AdaptiveRevision was built for "
@@ -76,7 +80,9 @@ class AdaptiveRevision:
         """ḡ, the sum of all gradients applied so far (zeros of ``shape`` before the first)."""
         if self.gbar is None:
             if shape is None:
-                raise ValueError("shape must be given for a read before the first update")
+                raise ValueError(
+                    "shape must be given for a read before the first update"
+                )
             return np.zeros(shape)
         return self.gbar.copy()
 
@@ -86,13 +92,19 @@ class AdaptiveRevision:
 
     def update(self, theta, g, gbar_old):
         """Apply gradient ``g``, computed on parameters read when ḡ was ``gbar_old``, in place."""
-        if not isinstance(theta, np.ndarray) or not np.issubdtype(theta.dtype, np.floating):
-            raise ValueError("theta must be a float numpy array (it is updated in place)")
+        if not isinstance(theta, np.ndarray) or not np.issubdtype(
+            theta.dtype, np.floating
+        ):
+            raise ValueError(
+                "theta must be a float numpy array (it is updated in place)"
+            )
         g = np.asarray(g, dtype=float)
         gbar_old = np.asarray(gbar_old, dtype=float)
         for name, arr in (("g", g), ("gbar_old", gbar_old)):
             if arr.shape != theta.shape:
-                raise ValueError(f"{name} must have the shape of theta, {theta.shape}, got {arr.shape}")
+                raise ValueError(
+                    f"{name} must have the shape of theta, {theta.shape}, got {arr.shape}"
+                )
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{name} must be finite: it contains NaN or inf")
         self._init(theta.shape)
