@@ -28,11 +28,19 @@ gradients were applied with the old rate, and they are now charged the new, smal
 The paper writes the base rate α; the book writes η (and adds Adagrad's ε inside the root,
 ε = 0 being the paper's rule). The per-coordinate rate uses z' = max(z', z) because the
 cross terms can make z decrease. With no delay, ḡ^bck = 0 and the rule is exactly
-:class:`gdlib.Adagrad` (ε inside the root). The paper's algorithm box names the same
-quantities (ḡ, ḡ^old, ḡ^bck, z, z', η^old); a property that follows from the rule and that
-tests check: when several gradients are all computed at the same parameters and applied one
-after another (each one's backlog is the sum of those before it), the result equals ONE
-Adagrad step on their sum, as long as |partial sums| do not decrease (z' = z then).
+:class:`gdlib.Adagrad` (ε inside the root).
+
+A property that follows from the rule, and that the tests and the book check: when several
+gradients are all computed at the same parameters and applied one after another (each one's
+backlog is the sum of those before it), the result equals ONE Adagrad step on their sum, as
+long as the |partial sums| do not decrease (then z' = z).
+
+Provenance: the rule above was written from the paper's description of AdaptiveRevision
+(a per-coordinate gradient sum stored on the server, its value remembered by every read,
+the accumulator charged with the cross terms of outstanding gradients, and the learning rate
+of earlier steps revised); the full text of the paper was not at hand offline when it was
+written, so compare it with the algorithm box of the paper before relying on details such as
+which rate η^old denotes (here: the rate just before the update).
 """
 
 from __future__ import annotations
