@@ -5,6 +5,7 @@ host actors. What is checked is what the algorithms fix by design: equalities wi
 numpy transcriptions written here, injected delays, counts and invariants, never timing.
 """
 
+import os
 import subprocess
 import sys
 import time
@@ -29,6 +30,7 @@ from gdlib.parallel import (
     run_delayed,
 )
 
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # no auth token written under ~/.ray
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.timeout(600)
 
