@@ -12,7 +12,12 @@ The chapter "Parallel and distributed SGD" runs every algorithm here for real:
 * :func:`easgd_step` / :func:`easgd` -- synchronous Elastic Averaging SGD (Zhang, Choromanska
   & LeCun, 2015), a deterministic simulation of p workers tied to a centre variable;
 * :func:`run_delayed` -- a simulated delay: the gradient applied at step t was computed
-  τ_t steps earlier (the setting of McMahan & Streeter, 2014).
+  τ_t steps earlier (the setting of McMahan & Streeter, 2014), for a gdlib optimizer or
+  :class:`AdaptiveRevision`, their delay-tolerant Adagrad;
+* on Ray (imported lazily; see :mod:`gdlib.parallel.ray_ps`): :func:`ray_downpour`, Downpour
+  with a parameter server sharded over actors; :func:`ray_sync_data_parallel`, synchronous
+  data parallelism; :func:`ray_local_sgd`, local SGD / federated averaging; and
+  :func:`ray_easgd`, asynchronous EASGD.
 
 Processes are started with the ``"forkserver"`` start method by default (:data:`START_METHOD`;
 ``"spawn"`` where there is no fork server): a clean single-threaded server process, started
@@ -42,6 +47,7 @@ Nothing here may hang, and a failure must say what went wrong:
        [2.25]]), array([1.]))
 """
 
+from .delay_tolerant import AdaptiveRevision
 from .downpour import DownpourResult, downpour, downpour_schedule, downpour_shards
 from .faults import FaultyModel, FaultySparseLogistic, InjectedFault
 from .hogwild import (
@@ -53,6 +59,9 @@ from .hogwild import (
     sgd_sparse,
 )
 from .processes import MAX_WORKERS, START_METHOD, TIMEOUT, WorkerError, get_context
+from .ray_pool import ACTOR_PREFIX, RayPool, live_actors, ray_session, worker_generators
+from .ray_ps import RayDownpourResult, ray_downpour
+from .ray_sync import SyncResult, ray_easgd, ray_local_sgd, ray_sync_data_parallel
 from .simulated import EASGDResult, easgd, easgd_step, run_delayed
 
 __all__ = [
@@ -75,6 +84,18 @@ __all__ = [
     "easgd",
     "EASGDResult",
     "run_delayed",
+    "AdaptiveRevision",
+    "ray_session",
+    "RayPool",
+    "ray_downpour",
+    "RayDownpourResult",
+    "ray_sync_data_parallel",
+    "ray_local_sgd",
+    "ray_easgd",
+    "SyncResult",
+    "worker_generators",
+    "live_actors",
+    "ACTOR_PREFIX",
     "InjectedFault",
     "FaultyModel",
     "FaultySparseLogistic",

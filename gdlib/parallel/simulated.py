@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..base import NonFiniteError, Optimizer, check_int, check_real
+from .delay_tolerant import AdaptiveRevision
 from .processes import _check_array, _check_nonnegative_ints, _check_seed
 
 # ----------------------------------------------------------------------------------------
@@ -135,14 +136,20 @@ def run_delayed(optimizer, grad_fn, theta0, delays):
     """Run ``optimizer`` with stale gradients: step t applies ∇J(θ_{t−1−τ_t}), τ_t = ``delays[t-1]``.
 
     ``delays`` is a 1-D sequence of integers >= 0. The delay is capped at t − 1 (the first
-    steps cannot look before θ_0). With all delays 0 this is ``gdlib.run``. Returns the
-    iterates, shape (len(delays) + 1, d); it stops early (returning the iterates so far) when
-    the optimizer refuses a step because the gradient or the update is no longer finite (a
-    :class:`gdlib.NonFiniteError`: the delayed run diverged).
+    steps cannot look before θ_0). With all delays 0 this is ``gdlib.run``. ``optimizer`` is a
+    gdlib :class:`~gdlib.Optimizer`, or an :class:`AdaptiveRevision` server: then the gradient
+    of step t is sent back with the ḡ the server held after step t − 1 − τ_t (when the
+    parameters were read), so the server knows its backlog. Returns the iterates, shape
+    (len(delays) + 1, d); it stops early (returning the iterates so far) when a gdlib
+    optimizer refuses a step because the gradient or the update is no longer finite (a
+    :class:`gdlib.NonFiniteError`: the delayed run diverged), or when the gradient or the
+    iterate of an AdaptiveRevision run is no longer finite.
     """
-    if not isinstance(optimizer, Optimizer):
+    revision = isinstance(optimizer, AdaptiveRevision)
+    if not (revision or isinstance(optimizer, Optimizer)):
         raise ValueError(
-            f"optimizer must be a gdlib Optimizer, got {type(optimizer).__name__}"
+            "optimizer must be a gdlib Optimizer or an AdaptiveRevision, "
+            f"got {type(optimizer).__name__}"
         )
     if not callable(grad_fn):
         raise ValueError(f"grad_fn must be callable, got {type(grad_fn).__name__}")
@@ -150,12 +157,23 @@ def run_delayed(optimizer, grad_fn, theta0, delays):
     delays = _check_nonnegative_ints("delays", delays)
     optimizer.reset()
     thetas = [theta.copy()]
+    gbars = [np.zeros_like(theta)]  # ḡ after each step (AdaptiveRevision only)
     for t, tau in enumerate(delays, start=1):
-        stale = thetas[t - 1 - min(int(tau), t - 1)]
-        g = grad_fn(stale)
-        try:
-            optimizer.step(theta, lambda _theta, g=g: g)
-        except NonFiniteError:
-            break
+        read_at = t - 1 - min(int(tau), t - 1)
+        g = grad_fn(thetas[read_at])
+        if revision:
+            g = np.asarray(g, dtype=float)
+            if not np.all(np.isfinite(g)):
+                break
+            with np.errstate(over="ignore", invalid="ignore"):
+                optimizer.update(theta, g, gbars[read_at])
+            if not np.all(np.isfinite(theta)):
+                break
+            gbars.append(optimizer.gbar.copy())
+        else:
+            try:
+                optimizer.step(theta, lambda _theta, g=g: g)
+            except NonFiniteError:
+                break
         thetas.append(theta.copy())
     return np.array(thetas)
