@@ -284,6 +284,10 @@ def _eigenbasis(S):
     return np.linalg.eigh((S + S.T) / 2)[1]
 
 
+def _T(Q):
+    return None if Q is None else Q.T
+
+
 def _square(self, side):
     return (side, side) if side <= self.max_dim else None
 
@@ -292,7 +296,7 @@ class SOAP(_Blocked):
     r"""SOAP (Vyas et al., 2025): Adam run in the eigenbasis of Shampoo's preconditioner.
 
     For a matrix block W with gradient G_t, with Q_L, Q_R the eigenvectors of the
-    statistics L, R (identity before the first basis):
+    statistics L, R of the earlier steps:
 
     .. math::
         G'_t = Q_L^\top G_t Q_R, \qquad
@@ -306,14 +310,19 @@ class SOAP(_Blocked):
         R_t = \beta_2 R_{t-1} + (1-\beta_2) G_t^\top G_t,
 
     with m̂_t, v̂_t bias-corrected as in :class:`Adam`; m_t lives in the original
-    coordinates, v_t in the rotated ones. Q_L, Q_R are recomputed (``numpy.linalg.eigh``)
-    after step 1 and then every f = ``frequency`` steps, and v_t is kept across a change of
-    basis (the paper's Algorithm 3). As in Gupta et al. (2018) and the reference code, the
-    basis never uses the current gradient. Two choices of the reference code are made
-    explicit: it skips the parameter update of step 1 (here step 1 is Adam's, in the
-    identity basis), and its ``weight_decay`` is λ_wd/η. A side longer than ``max_dim``
-    keeps the identity basis. ``vector_rule``: Adam for vector blocks (the reference code's
-    default, ``precondition_1d=False``).
+    coordinates, v_t in the rotated ones, and v_t is kept across a change of basis
+    (Algorithm 3 of the paper). As in the reference code, a matrix block never uses the
+    current gradient in its basis: step 1 only accumulates L_1, R_1 and computes the first
+    Q_L, Q_R (``numpy.linalg.eigh``), without moving W; the Adam steps k = t − 1 = 1, 2, ...
+    follow (m̂, v̂ corrected with β^k), and the basis is recomputed every f = ``frequency``
+    of them (when k is a multiple of f), by ``eigh`` (the reference code uses one power
+    iteration with a QR decomposition, a cheaper approximation of the same eigenvectors).
+    The reference code's ``weight_decay`` is λ_wd/η and it puts ε outside the bias
+    correction (√v_k + ε, then the factor √(1 − β2^k)/(1 − β1^k)); here ε is added to √v̂_k
+    as in :class:`Adam`. A side longer than ``max_dim`` keeps the identity basis (reference
+    default 10 000; 2048 here, eigh costs O(d³)). ``vector_rule``: Adam for vector blocks
+    (the reference code's default, ``precondition_1d=False``), from step 1 (the reference
+    code skips step 1 for every parameter; a vector has no basis to wait for).
 
     References
     ----------
@@ -367,38 +376,45 @@ class SOAP(_Blocked):
                     Q[...] = np.eye(Q.shape[0])  # Q_L = Q_R = I before the first basis
 
     def update(self, theta, g):
-        b1, b2, t = self.beta1, self.beta2, self.t
-        new_basis = t == 1 or t % self.frequency == 0
+        b1, b2 = self.beta1, self.beta2
         for i, th, G, gb in self._pairs(theta, g):
             m, v = self._split(self.m)[i], self._split(self.v)[i]
             QL, QR = self._packed("QL", i), self._packed("QR", i)
-            rotate = lambda X: _right(_left(None if QL is None else QL.T, X), QR)
-            back = lambda X: _right(_left(QL, X), None if QR is None else QR.T)
-            Gm = gb if G is None else G  # a vector block: Adam (no basis)
-            shape = Gm.shape
-            m *= b1
-            m += (1 - b1) * gb.astype(m.dtype)  # m_t (original coordinates)
-            Gp = Gm if G is None else rotate(G)  # G'_t
-            v *= b2
-            v += (1 - b2) * (Gp * Gp).reshape(v.shape)  # v_t (rotated coordinates)
-            m_hat = m.reshape(shape) / (1 - b1**t)
-            v_hat = v.reshape(shape) / (1 - b2**t)
-            Mp = m_hat if G is None else rotate(m_hat)
-            N = divide(Mp, np.sqrt(v_hat) + self.eps)
-            step = self.eta * (
-                N if G is None else back(N)
-            ) + self.weight_decay * th.reshape(shape)
-            th -= step.reshape(th.shape).astype(th.dtype)
-            for S, Q, X in (
+            # a matrix block waits one step for its basis: its Adam step count is k = t - 1
+            k = self.t if G is None else self.t - 1
+            X = gb if G is None else G
+            if k >= 1:
+                rotate = (
+                    (lambda X: X)
+                    if G is None
+                    else (lambda X: _right(_left(_T(QL), X), QR))
+                )
+                back = (
+                    (lambda X: X)
+                    if G is None
+                    else (lambda X: _right(_left(QL, X), _T(QR)))
+                )
+                m *= b1
+                m += (1 - b1) * gb  # m_t (original coordinates)
+                Gp = rotate(X)  # G'_t
+                v *= b2
+                v += (1 - b2) * (Gp * Gp).reshape(v.shape)  # v_t (rotated coordinates)
+                m_hat = m.reshape(X.shape) / (1 - b1**k)
+                v_hat = v.reshape(X.shape) / (1 - b2**k)
+                N = back(divide(rotate(m_hat), np.sqrt(v_hat) + self.eps))
+                step = self.eta * N + self.weight_decay * th.reshape(X.shape)
+                th -= step.reshape(th.shape).astype(th.dtype)
+            if G is None:
+                continue
+            for S, Q, Y in (
                 (self._packed("L", i), QL, G),
-                (self._packed("R", i), QR, None if G is None else G.T),
+                (self._packed("R", i), QR, G.T),
             ):
-                if S is None or X is None:
-                    continue
-                S *= b2
-                S += (1 - b2) * (X @ X.T)  # L_t, R_t
-                if new_basis:
-                    Q[...] = _eigenbasis(S)
+                if S is not None:
+                    S *= b2
+                    S += (1 - b2) * (Y @ Y.T)  # L_t, R_t
+                    if k % self.frequency == 0:  # k = 0: the first basis
+                        Q[...] = _eigenbasis(S)
 
 
 class Muon(_Blocked):
