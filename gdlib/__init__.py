@@ -31,7 +31,9 @@ from .optimizers import (
     GD,
     NAG,
     QHM,
+    SOAP,
     Adadelta,
+    Adafactor,
     Adagrad,
     Adam,
     AdaMax,
@@ -39,12 +41,15 @@ from .optimizers import (
     AggMo,
     AMSGrad,
     Momentum,
+    Muon,
     Nadam,
     NesterovAGD,
     Newton,
     Preconditioned,
     QHAdam,
     RMSprop,
+    Shampoo,
+    newton_schulz,
 )
 from .schedules import (
     LineSearchError,
@@ -87,6 +92,10 @@ OPTIMIZERS = [
     QHM,
     QHAdam,
     AggMo,
+    Shampoo,
+    SOAP,
+    Muon,
+    Adafactor,
 ]
 
 __all__ = [
@@ -111,6 +120,11 @@ __all__ = [
     "NesterovAGD",
     "Newton",
     "Preconditioned",
+    "Shampoo",
+    "SOAP",
+    "Muon",
+    "Adafactor",
+    "newton_schulz",
     "Surface",
     "quadratic",
     "ravine",

@@ -25,6 +25,10 @@ NAMES = [
     "QHM",
     "QHAdam",
     "AggMo",
+    "Shampoo",
+    "SOAP",
+    "Muon",
+    "Adafactor",
 ]
 
 
@@ -207,9 +211,10 @@ def test_chunked_updates_give_bit_identical_results(cls):
     for name in cls.state_names:
         np.testing.assert_array_equal(getattr(whole, name), getattr(chunked, name))
         np.testing.assert_array_equal(getattr(whole, name), getattr(threaded, name))
-        assert (
-            getattr(chunked, name).shape[-2:] == theta0.shape
-        )  # the full state is kept
+        if name not in getattr(cls, "packed", {}):  # per-matrix state is packed flat
+            assert (
+                getattr(chunked, name).shape[-2:] == theta0.shape
+            )  # the full state is kept
 
 
 def test_aggmo_betas_set_later_are_checked_and_reset_the_state():

@@ -5,11 +5,15 @@ Split by theme (``import gdlib`` and ``gdlib.optimizers.<Name>`` are unchanged):
 * :mod:`.classic` — GD, Momentum, NAG, NesterovAGD;
 * :mod:`.adaptive` — Adagrad, Adadelta, RMSprop, Adam, AdaMax, Nadam, AMSGrad;
 * :mod:`.recent` — AdamW, QHM, QHAdam, AggMo;
-* :mod:`.second_order` — Newton, Preconditioned.
+* :mod:`.second_order` — Newton, Preconditioned;
+* :mod:`.matrix` — Shampoo, SOAP, Muon; :mod:`.adafactor` — Adafactor (matrix parameters;
+  ``shapes``).
 """
 
+from .adafactor import Adafactor
 from .adaptive import Adadelta, Adagrad, Adam, AdaMax, AMSGrad, Nadam, RMSprop
 from .classic import GD, NAG, Momentum, NesterovAGD
+from .matrix import SOAP, Muon, Shampoo, newton_schulz
 from .recent import QHM, AdamW, AggMo, QHAdam
 from .second_order import Newton, Preconditioned
 
@@ -31,4 +35,9 @@ __all__ = [
     "NesterovAGD",
     "Newton",
     "Preconditioned",
+    "Shampoo",
+    "SOAP",
+    "Muon",
+    "Adafactor",
+    "newton_schulz",
 ]
