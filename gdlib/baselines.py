@@ -80,6 +80,21 @@ class BaselineRun:
         """The last recorded loss (``inf`` if the run diverged), as in a RunRecord."""
         return float(self.losses[-1]) if self.status != "diverged" else math.inf
 
+    def to_run_record(self):
+        """The same run as a :class:`gdlib.benchmark.RunRecord` (steps = gradient evaluations)."""
+        from .benchmark import (
+            RunRecord,
+        )  # here, so that benchmark may import this module
+
+        return RunRecord(
+            self.eval_steps.copy(),
+            self.losses.copy(),
+            self.status,
+            self.steps_to_target,
+            self.wall_time,
+            None if self.theta is None else self.theta.copy(),
+        )
+
 
 def _check_callable(name, value):
     if not callable(value):
