@@ -46,6 +46,16 @@ from .optimizers import (
     QHAdam,
     RMSprop,
 )
+from .optimizers import (
+    LAMB,
+    LARS,
+    Lion,
+    Lookahead,
+    Prodigy,
+    ScheduleFreeAdamW,
+    ScheduleFreeSGD,
+    Sophia,
+)
 from .schedules import (
     LineSearchError,
     backtracking,
@@ -87,6 +97,14 @@ OPTIMIZERS = [
     QHM,
     QHAdam,
     AggMo,
+    LARS,
+    LAMB,
+    Lookahead,
+    Lion,
+    Sophia,
+    ScheduleFreeSGD,
+    ScheduleFreeAdamW,
+    Prodigy,
 ]
 
 __all__ = [
@@ -111,6 +129,14 @@ __all__ = [
     "NesterovAGD",
     "Newton",
     "Preconditioned",
+    "LARS",
+    "LAMB",
+    "Lookahead",
+    "Lion",
+    "Sophia",
+    "ScheduleFreeSGD",
+    "ScheduleFreeAdamW",
+    "Prodigy",
     "Surface",
     "quadratic",
     "ravine",

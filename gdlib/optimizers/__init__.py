@@ -5,13 +5,24 @@ Split by theme (``import gdlib`` and ``gdlib.optimizers.<Name>`` are unchanged):
 * :mod:`.classic` — GD, Momentum, NAG, NesterovAGD;
 * :mod:`.adaptive` — Adagrad, Adadelta, RMSprop, Adam, AdaMax, Nadam, AMSGrad;
 * :mod:`.recent` — AdamW, QHM, QHAdam, AggMo;
-* :mod:`.second_order` — Newton, Preconditioned.
+* :mod:`.second_order` — Newton, Preconditioned;
+* :mod:`.layerwise` — LARS, LAMB (one trust ratio per layer);
+* :mod:`.modern` — Lookahead, Lion, Sophia, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy.
 """
 
 from .adaptive import Adadelta, Adagrad, Adam, AdaMax, AMSGrad, Nadam, RMSprop
 from .classic import GD, NAG, Momentum, NesterovAGD
 from .recent import QHM, AdamW, AggMo, QHAdam
 from .second_order import Newton, Preconditioned
+from .layerwise import LAMB, LARS
+from .modern import (
+    Lion,
+    Lookahead,
+    Prodigy,
+    ScheduleFreeAdamW,
+    ScheduleFreeSGD,
+    Sophia,
+)
 
 __all__ = [
     "GD",
@@ -31,4 +42,12 @@ __all__ = [
     "NesterovAGD",
     "Newton",
     "Preconditioned",
+    "LARS",
+    "LAMB",
+    "Lookahead",
+    "Lion",
+    "Sophia",
+    "ScheduleFreeSGD",
+    "ScheduleFreeAdamW",
+    "Prodigy",
 ]
