@@ -134,7 +134,9 @@ class Lookahead(Optimizer):
         finite = super()._apply(theta, g, verify)
         return finite and (
             not verify
-            or all(np.isfinite(getattr(self.inner, n)).all() for n in self.inner._checked())
+            or all(
+                np.isfinite(getattr(self.inner, n)).all() for n in self.inner._checked()
+            )
         )
 
     def update(self, theta, g):
@@ -266,7 +268,9 @@ class Sophia(Optimizer):
         self.hess_scale, self.eps, self.weight_decay = hess_scale, eps, weight_decay
         self.k = check_int("k", k, 1)
         if hess_diag is not None and not callable(hess_diag):
-            raise ValueError(f"hess_diag must be a callable of theta, got {hess_diag!r}")
+            raise ValueError(
+                f"hess_diag must be a callable of theta, got {hess_diag!r}"
+            )
         self.hess_diag, self.seed = hess_diag, check_int("seed", seed, 0)
         self._grad_fn = None
         super().__init__()
@@ -288,7 +292,9 @@ class Sophia(Optimizer):
         else:
             h = hutchinson(self._grad_fn, theta, self.rng)
         if h.shape != theta.shape:
-            raise ValueError(f"hess_diag returned shape {h.shape}, theta has {theta.shape}")
+            raise ValueError(
+                f"hess_diag returned shape {h.shape}, theta has {theta.shape}"
+            )
         return h
 
     def update(self, theta, g):
@@ -495,7 +501,9 @@ class Prodigy(Optimizer):
         self.beta3 = math.sqrt(beta2) if beta3 is None else beta3
         self.eps, self.d0, self.weight_decay = eps, d0, weight_decay
         if not isinstance(bias_correction, bool):
-            raise ValueError(f"bias_correction must be True or False, got {bias_correction!r}")
+            raise ValueError(
+                f"bias_correction must be True or False, got {bias_correction!r}"
+            )
         self.bias_correction = bias_correction
         super().__init__()
 
@@ -521,6 +529,11 @@ class Prodigy(Optimizer):
         s_norm = float(np.sum(np.abs(self.S)))
         if s_norm > 0:
             self.d[...] = max(d, float(self.N) / s_norm)  # d_t
-        theta -= eta_t * d * (
-            divide(self.m, np.sqrt(self.v) + d * self.eps) + self.weight_decay * theta
+        theta -= (
+            eta_t
+            * d
+            * (
+                divide(self.m, np.sqrt(self.v) + d * self.eps)
+                + self.weight_decay * theta
+            )
         )
