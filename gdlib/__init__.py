@@ -29,6 +29,8 @@ from .models import (
 )
 from .optimizers import (
     GD,
+    LAMB,
+    LARS,
     NAG,
     QHM,
     Adadelta,
@@ -38,20 +40,16 @@ from .optimizers import (
     AdamW,
     AggMo,
     AMSGrad,
+    Lion,
+    Lookahead,
     Momentum,
     Nadam,
     NesterovAGD,
     Newton,
     Preconditioned,
+    Prodigy,
     QHAdam,
     RMSprop,
-)
-from .optimizers import (
-    LAMB,
-    LARS,
-    Lion,
-    Lookahead,
-    Prodigy,
     ScheduleFreeAdamW,
     ScheduleFreeSGD,
     Sophia,

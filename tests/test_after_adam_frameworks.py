@@ -117,7 +117,7 @@ def test_lars_and_lamb_are_layer_wise_like_optax_on_a_pytree(optax, jax):
         theta = np.concatenate([w.ravel() for w in theta0])
         params = [jnp.asarray(w) for w in theta0]
         state = tx.init(params)
-        for t in range(STEPS):
+        for _ in range(STEPS):
             opt.step(
                 theta,
                 lambda th: np.concatenate(
@@ -157,7 +157,9 @@ def test_lookahead_matches_optax_lookahead(optax, jax, name, inner):
         g = jnp.asarray(surface.grad(np.asarray(params.fast)))
         updates, state = tx.update(g, state, params)
         params = optax.apply_updates(params, updates)
-        np.testing.assert_allclose(theta, params.fast, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            theta, params.fast, rtol=1e-12, atol=1e-12, err_msg=f"{t}"
+        )
         np.testing.assert_allclose(opt.slow, params.slow, rtol=1e-12, atol=1e-12)
 
 

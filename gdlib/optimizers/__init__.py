@@ -12,8 +12,6 @@ Split by theme (``import gdlib`` and ``gdlib.optimizers.<Name>`` are unchanged):
 
 from .adaptive import Adadelta, Adagrad, Adam, AdaMax, AMSGrad, Nadam, RMSprop
 from .classic import GD, NAG, Momentum, NesterovAGD
-from .recent import QHM, AdamW, AggMo, QHAdam
-from .second_order import Newton, Preconditioned
 from .layerwise import LAMB, LARS
 from .modern import (
     Lion,
@@ -23,6 +21,8 @@ from .modern import (
     ScheduleFreeSGD,
     Sophia,
 )
+from .recent import QHM, AdamW, AggMo, QHAdam
+from .second_order import Newton, Preconditioned
 
 __all__ = [
     "GD",
