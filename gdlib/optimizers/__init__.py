@@ -8,12 +8,23 @@ Split by theme (``import gdlib`` and ``gdlib.optimizers.<Name>`` are unchanged):
 * :mod:`.second_order` — Newton, Preconditioned;
 * :mod:`.matrix` — Shampoo, SOAP, Muon; :mod:`.adafactor` — Adafactor (matrix parameters;
   ``shapes``).
+* :mod:`.layerwise` — LARS, LAMB (one trust ratio per layer);
+* :mod:`.modern` — Lookahead, Lion, Sophia, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy.
 """
 
 from .adafactor import Adafactor
 from .adaptive import Adadelta, Adagrad, Adam, AdaMax, AMSGrad, Nadam, RMSprop
 from .classic import GD, NAG, Momentum, NesterovAGD
+from .layerwise import LAMB, LARS
 from .matrix import SOAP, Muon, Shampoo, newton_schulz
+from .modern import (
+    Lion,
+    Lookahead,
+    Prodigy,
+    ScheduleFreeAdamW,
+    ScheduleFreeSGD,
+    Sophia,
+)
 from .recent import QHM, AdamW, AggMo, QHAdam
 from .second_order import Newton, Preconditioned
 
@@ -40,4 +51,12 @@ __all__ = [
     "Muon",
     "Adafactor",
     "newton_schulz",
+    "LARS",
+    "LAMB",
+    "Lookahead",
+    "Lion",
+    "Sophia",
+    "ScheduleFreeSGD",
+    "ScheduleFreeAdamW",
+    "Prodigy",
 ]
