@@ -12,8 +12,9 @@ those cells and checks, for every library that is installed:
 * the transcriptions' default arguments against the real signatures;
 * a few further claims of the prose (Nadam, Adadelta, the AMSGrad schedule of Exercise 5).
 
-CI does not install the frameworks, so each library's tests skip cleanly without it. To run
-them: ``pip install torch==2.13.0 optax keras jax`` and ``pytest tests/test_frameworks.py``.
+CI installs the frameworks (``pip install -r requirements-frameworks.txt``) and sets
+``REQUIRE_FRAMEWORKS=1``, under which a skip for a missing framework fails (tests/conftest.py).
+Without them, each library's tests skip cleanly, so a reader's ``pytest`` still passes.
 The chapter's claims were measured with PyTorch 2.13, optax 0.2.8 and Keras 3.15.
 """
 
