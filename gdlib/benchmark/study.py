@@ -49,10 +49,10 @@ __all__ = [
 class StudySettings:
     """The knobs of a study (the defaults are the full study of ``benchmarks/study.py``)."""
 
-    trials: int = 20
+    trials: int = 60
     tune_seeds: tuple = (0, 1)
     eval_seeds: tuple = tuple(range(100, 110))
-    max_extensions: int = 2
+    max_extensions: int = 3
     edge: float = 0.1
     scale: float = 1.0
     seed: int = 0
@@ -295,7 +295,10 @@ def _task(task):
             )
         else:
             space = _STATE["spaces"][mname]
-            tuned = tune_random(space, problem, settings, key=f"{pname}/{mname}")
+            # a turned problem draws the same trials as its twin: a method that commutes
+            # with rotations then makes the same runs, turned, and must tune the same way
+            twin = pname.removeprefix("rotated_")
+            tuned = tune_random(space, problem, settings, key=f"{twin}/{mname}")
             if math.isfinite(tuned["score"]):
                 runs = evaluate_config(
                     space, tuned["config"], problem, settings.eval_seeds
