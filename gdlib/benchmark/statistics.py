@@ -5,10 +5,11 @@ method and evaluation seed, as :func:`gdlib.benchmark.study.run_study` returns t
 every number has a percentile-bootstrap confidence interval over those seeds.
 
 A **performance profile** (Dolan & Moré, 2002) compares methods across problems: with
-c_{p,m} the cost of method m on problem p (lower is better, +∞ for a failure) and
-r_{p,m} = c_{p,m} / min_m c_{p,m}, the profile of m is ρ_m(τ), the fraction of problems
-with log10 r_{p,m} ≤ τ. ρ_m(0) is the fraction of problems on which m is best; ρ_m(1)
-the fraction on which it is within a factor 10 of the best.
+c_{p,m} the cost of method m on problem p (lower is better, +∞ for a failure), the profile
+of m is F_m(ℓ), the fraction of problems with log10(c_{p,m} / min_m c_{p,m}) ≤ ℓ: the
+distribution function of m's distance from the best method, in decades (Dolan & Moré
+write ρ and τ; the book keeps those letters for other things). F_m(0) is the fraction of
+problems on which m is best; F_m(1) the fraction on which it is within a factor 10.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def summarize(runs, floors=None, n_boot=2000, seed=0):
 
 
 def performance_profile(cost_table, taus):
-    """``{method: ρ_m(τ) for τ in taus}``, τ in decades (log10 of the ratio to the best).
+    """``{method: F_m(ℓ) for ℓ in taus}``, ℓ in decades (log10 of the ratio to the best).
 
     Problems on which every method failed carry no information and are left out.
     """
@@ -173,11 +174,11 @@ def performance_profile(cost_table, taus):
 def profile_bands(
     runs, taus, kind="loss", floors=None, n_boot=200, level=LEVEL, seed=0
 ):
-    """The profile and its bootstrap band: ``{method: (ρ, low, high)}``.
+    """The profile and its bootstrap band: ``{method: (F, low, high)}``.
 
     Each resample redraws the evaluation seeds of every (problem, method) with
     replacement, recomputes the costs and the profile; the band holds the central
-    ``level`` of the resampled profiles at every τ.
+    ``level`` of the resampled profiles at every ℓ.
     """
     rho = performance_profile(costs(runs, kind, floors), taus)
     rng = np.random.default_rng(seed)
