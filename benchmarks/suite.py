@@ -1,7 +1,8 @@
-"""The full optimizer benchmark of the chapter "Which optimizer should I use?".
+"""The η-only benchmark of the first edition of "Which optimizer should I use?".
 
-Every method of gdlib (the 14 optimizers and plain SGD with a 1/t learning-rate
-decay) on every problem of ``gdlib.benchmark.problems()``, with the learning
+Superseded by ``benchmarks/study.py`` (every hyperparameter tuned by random search,
+bootstrap intervals, performance profiles); kept to reproduce the old protocol. Every method of gdlib (the 14 optimizers and plain SGD with a 1/t learning-rate
+decay) on every problem of ``gdlib.benchmark.LEGACY_PROBLEMS``, with the learning
 rate tuned on a log grid from 1e-4 to 10 (three values per decade) on three
 tuning seeds, then evaluated at the chosen rate on five fresh seeds. Writes
 ``benchmarks/results/full.csv`` and ``full.md`` (and ``full_tuning.csv``: the
@@ -49,7 +50,7 @@ def main(argv=None):
         method_set = B.methods(["GD", "Momentum", "Adam"])
         tune_seeds, eval_seeds = TUNE_SEEDS[:2], EVAL_SEEDS[:2]
     else:
-        problem_set, method_set = B.problems(), B.methods()
+        problem_set, method_set = B.problems(B.LEGACY_PROBLEMS), B.methods()
         tune_seeds, eval_seeds = TUNE_SEEDS, EVAL_SEEDS
 
     start = time.perf_counter()

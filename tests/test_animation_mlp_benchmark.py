@@ -410,9 +410,11 @@ def test_racers_keep_their_book_styles_and_duplicates_are_told_apart():
     assert colors[0] != colors[1]
 
 
-def test_problems_default_to_eight_with_the_rotated_ravine_after_the_ravine():
+def test_problems_default_to_the_study_set_with_the_legacy_eight_inside():
     names = list(B.problems(scale=0.01))
-    assert names[:2] == ["ravine", "rotated_ravine"] and len(names) == 8
+    assert names[:2] == ["ravine", "rotated_ravine"]
+    assert set(B.LEGACY_PROBLEMS) <= set(names) and len(B.LEGACY_PROBLEMS) == 8
+    assert names == [n for n in B.KNOWN if n in names]
 
 
 def test_rotated_ravine_is_the_ravine_turned_by_45_degrees():

@@ -22,7 +22,7 @@ SPECS = {
         "given": ["x, y = gdlib.surfaces.x, gdlib.surfaces.y"],
         "define": (
             "Build the surface from the given SymPy symbols `x` and `y` ($\\theta_1$, "
-            "$\\theta_2$). Tune as the live benchmark does, with `B.tune` on seed 0, and "
+            "$\\theta_2$). Tune as the $\\eta$-only live run does, with `B.tune` on seed 0, and "
             "evaluate the tuned $\\eta$ with `B.evaluate` on seeds 100, 101 and 102. Define "
             '`ill_escape`, a dict that maps `"GD"` and `"Adam"` to a tuple `(eta, steps)`: '
             "the tuned $\\eta$ as a `float` and the mean number of steps to the target."
@@ -32,7 +32,7 @@ SPECS = {
     "ex-which-optimizer-3": {
         "define": (
             "Tune with `B.tune` on seed 0 and evaluate the tuned $\\eta$ with `B.evaluate` "
-            "on seeds 100, 101 and 102, as the live benchmark does. Define `by_grid`, a dict "
+            "on seeds 100, 101 and 102, as the $\\eta$-only live run does. Define `by_grid`, a dict "
             'that maps each pair (`grid`, `method`), with `grid` one of `"1 per decade"` and '
             '`"3 per decade"` and `method` one of `"GD"` and `"Adagrad"`, to a tuple '
             "`(eta, gap)` of the tuned $\\eta$ and the mean gap, both `float`s."
@@ -43,7 +43,7 @@ SPECS = {
         "replace": [
             (
                 "at\ntheir tuned rates (seed 100) and measure the loss and accuracy on the held-out digits. Does\n",
-                "at\ntheir tuned rates of the live benchmark (`L`), with `B.run_problem` and seed 100, and measure\n"
+                "at\ntheir tuned rates of the $\\eta$-only live run (`L`), with `B.run_problem` and seed 100, and measure\n"
                 "the loss and accuracy on the held-out digits. Does\n",
             )
         ],

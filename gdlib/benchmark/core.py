@@ -1,29 +1,22 @@
-"""A benchmark of the book's optimizers: same problems, same budget, a tuned learning rate each.
-
-The protocol, in one place:
+"""The benchmark protocol: problems, methods, one seeded run, and the η-grid tuner.
 
 * A :class:`Problem` fixes an objective, a budget of ``steps`` updates, how a
   seed draws the start point (and, for data problems, the order of the
-  mini-batches), and a ``target`` loss.
+  mini-batches), a ``target`` loss and, for learning problems, a held-out ``test``.
 * A :class:`Method` makes an optimizer from one learning rate η (and may add a
-  schedule). Adadelta has no learning rate; its ε plays that role (its first
-  steps have length ≈ √ε/√(1−γ)), so :func:`methods` tunes ε = η² on the same grid.
-* :func:`tune` runs a method at every η of a log grid (:func:`gdlib.log_grid`)
-  on the *tuning seeds* and keeps the η with the best mean score: the final
-  loss, or for a problem whose criterion is ``'steps'`` (the saddle) the number
-  of steps to reach the target. A diverged run scores +∞.
-* :func:`evaluate` reruns the chosen η on *separate evaluation seeds* and
-  reports the mean and spread of the final loss, the steps to the target and
-  the wall time of the updates.
+  schedule). :func:`methods` lists the book's optimizers at their default
+  hyperparameters (Adadelta, which has no learning rate, tunes ε = η²).
+* :func:`tune` runs a method at every η of a log grid on the *tuning seeds* and
+  keeps the η with the best mean score; :func:`evaluate` reruns it on separate
+  *evaluation seeds*; :func:`benchmark` does both for every pair.
 
-:func:`benchmark` does both for every (problem, method) pair and returns one
-row per pair; :func:`write_table` saves the rows as CSV and Markdown.
+This module is the η-only protocol of the first edition of the chapter; the study
+that tunes every hyperparameter by random search is :mod:`gdlib.benchmark.study`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import math
 import time
 from collections.abc import Callable
@@ -31,13 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import optimizers as _opt
-from .base import NonFiniteError, check_int, check_real
-from .data import load_breast_cancer, load_digits, make_sparse_features
-from .mlp import MLP
-from .models import LinearRegression, LogisticRegression
-from .schedules import time_based_decay
-from .surfaces import beale, ravine, rosenbrock, rotated_ravine, saddle
+from .. import optimizers as _opt
+from ..base import NonFiniteError, check_int, check_real
+from ..schedules import time_based_decay
 
 __all__ = [
     "Problem",
@@ -45,14 +34,10 @@ __all__ = [
     "RunRecord",
     "TuneResult",
     "methods",
-    "problems",
     "run_problem",
     "tune",
     "evaluate",
     "benchmark",
-    "write_table",
-    "read_table",
-    "markdown_table",
     "COLUMNS",
 ]
 
@@ -67,7 +52,11 @@ class Problem:
     ``theta0(rng)`` draws the start point. ``target`` is the loss value whose
     first crossing counts as "reached"; ``f_min`` the known (or numerically
     computed) minimum, if any. ``criterion`` is what tuning minimizes:
-    ``'final_loss'`` or ``'steps'`` (steps to the target).
+    ``'final_loss'`` or ``'steps'`` (steps to the target). ``test(θ)``, for a
+    learning problem, returns the held-out numbers (``{'test_loss': ...,
+    'test_accuracy': ...}``); ``floor`` is the gap below which a problem counts as
+    solved (differences there are rounding); ``shapes`` lists the tensors of θ for
+    layer-wise and matrix optimizers (:func:`gdlib.base.blocks`).
     """
 
     name: str
@@ -84,6 +73,9 @@ class Problem:
     stop_at_target: bool = False
     eval_every: int = 1
     description: str = ""
+    test: Callable | None = None
+    floor: float = 1e-10
+    shapes: list | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str):
@@ -129,20 +121,26 @@ class Problem:
     def stochastic(self):
         return self.batch_grad is not None
 
+    @property
+    def deterministic(self):
+        return self.grad is not None
+
 
 @dataclass
 class Method:
     """An optimizer as a function of its learning rate, with an optional schedule.
 
     ``make(eta)`` returns a fresh optimizer; ``schedule(eta, steps)``, if given,
-    returns a function t ↦ η_t (t = 0, 1, ...) that overrides ``optimizer.eta``
-    before every step.
+    returns a function t ↦ η_t (t = 0, 1, ...) that overrides the optimizer's
+    attribute ``schedule_attr`` (``'eta'``; AdamW's schedule multiplier is
+    ``'schedule'``) before every step.
     """
 
     name: str
     make: Callable
     schedule: Callable | None = None
     note: str = ""
+    schedule_attr: str = "eta"
 
     def __post_init__(self):
         if not isinstance(self.name, str):
@@ -307,231 +305,6 @@ def methods(names=None, schedules=True):
 
 
 # --------------------------------------------------------------------------------------------
-# problems
-# --------------------------------------------------------------------------------------------
-def _surface_problem(surface, name, start, spread, steps, target, **kw):
-    start, spread = np.asarray(start, dtype=float), np.asarray(spread, dtype=float)
-    return Problem(
-        name=name,
-        loss=surface.f,
-        grad=surface.grad,
-        theta0=lambda rng: start + spread * rng.uniform(-1.0, 1.0, size=2),
-        steps=steps,
-        target=target,
-        f_min=surface.f_min,
-        **kw,
-    )
-
-
-#: The rotation by 45° that turns the ravine into :data:`gdlib.rotated_ravine`.
-_R45 = np.array([[1.0, -1.0], [1.0, 1.0]]) / math.sqrt(2.0)
-
-
-def _rotated_problem(problem, surface, name, rotation, description):
-    """``problem`` on ``surface`` = ``problem``'s surface turned by ``rotation``.
-
-    Seed for seed, the start point is the rotated start of ``problem``, so every run
-    starts at the same loss and distance from the minimum as its unrotated twin.
-    """
-    return Problem(
-        name=name,
-        loss=surface.f,
-        grad=surface.grad,
-        theta0=lambda rng: rotation @ problem.theta0(rng),
-        steps=problem.steps,
-        target=problem.target,
-        f_min=surface.f_min,
-        description=description,
-    )
-
-
-def _saddle_start(rng):
-    """θ0 = (1 ± 0.1, ±10^u) with u uniform in [−4, −2]: just off the saddle's stable direction."""
-    return np.array(
-        [
-            1.0 + 0.1 * rng.uniform(-1, 1),
-            rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-4, -2),
-        ]
-    )
-
-
-def _data_problem(
-    name, model, X, y, steps, batch_size, target, f_min, init, eval_every, description
-):
-    return Problem(
-        name=name,
-        loss=lambda th: model.loss(th, X, y),
-        theta0=init,
-        batch_grad=lambda th, rows: model.grad(th, X[rows], y[rows]),
-        n=len(y),
-        batch_size=batch_size,
-        steps=steps,
-        target=target,
-        f_min=f_min,
-        eval_every=eval_every,
-        description=description,
-    )
-
-
-def _logistic_min(model, X, y, iterations=50):
-    """The minimum of the L2-regularized logistic loss, by Newton's method (it is strictly convex)."""
-    theta = np.zeros(X.shape[1])
-    for _ in range(iterations):
-        p = model.sigmoid(X @ theta)
-        hessian = (X.T * (p * (1 - p))) @ X / len(y) + model.l2 * np.eye(X.shape[1])
-        step = np.linalg.solve(hessian, model.grad(theta, X, y))
-        theta -= step
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    return model.loss(theta, X, y)
-
-
-def problems(names=None, scale=1.0):
-    """The benchmark problems, by name (default: all eight, in this order).
-
-    ``'ravine'`` ½(x² + 50y²) from near (−8, 2); ``'rotated_ravine'`` the same
-    ravine and start distribution turned by 45° (:data:`gdlib.rotated_ravine`:
-    the seed's ravine start θ0 becomes R θ0), so that no coordinate axis is a
-    direction of pure curvature; ``'rosenbrock'`` from near
-    (−1.2, 1); ``'beale'`` from near (1.5, 0.75); ``'saddle'`` x² − y² from
-    (1, ±10^u), u ∈ [−4, −2], scored by the steps until the loss reaches −1
-    (the run has left the saddle: y² ≥ 1 + x²); ``'logistic'`` L2-regularized
-    logistic regression on the breast-cancer data with mini-batches of 32;
-    ``'mlp'`` a 32-unit tanh network on the digits with mini-batches of 64;
-    ``'sparse'`` least squares on binary features that are on in 50 %, 20 %,
-    5 %, 1 % and 0.5 % of the rows, mini-batches of 16. The convex data
-    problems know their minimum (Newton's method, least squares); their
-    target is the minimum + 2e-3 (logistic) or + 5e-4 (sparse); the MLP's
-    target is a loss of 0.1. ``scale`` (finite, > 0) multiplies every budget.
-    Unknown names raise a ``ValueError`` before any problem is built.
-    """
-    known = [
-        "ravine",
-        "rotated_ravine",
-        "rosenbrock",
-        "beale",
-        "saddle",
-        "logistic",
-        "mlp",
-        "sparse",
-    ]
-    names = known if names is None else _names("names (of problems)", names, known)
-    scale = check_real("scale", scale, 0.0, low_open=True)
-
-    def budget(s):
-        return max(1, int(round(s * scale)))
-
-    def make(name):
-        if name == "ravine":
-            return _surface_problem(
-                ravine,
-                name,
-                (-8.0, 2.0),
-                (1.0, 0.5),
-                budget(300),
-                1e-6,
-                description="½(x² + 50y²), condition number 50",
-            )
-        if name == "rotated_ravine":
-            return _rotated_problem(
-                make("ravine"),
-                rotated_ravine,
-                name,
-                _R45,
-                "the ravine turned by 45°: curvatures 1 and 50 along the diagonals",
-            )
-        if name == "rosenbrock":
-            return _surface_problem(
-                rosenbrock,
-                name,
-                (-1.2, 1.0),
-                (0.2, 0.2),
-                budget(1000),
-                1e-4,
-                description="Rosenbrock's curved valley",
-            )
-        if name == "beale":
-            return _surface_problem(
-                beale,
-                name,
-                (1.5, 0.75),
-                (0.25, 0.25),
-                budget(500),
-                1e-6,
-                description="Beale's function",
-            )
-        if name == "saddle":
-            return Problem(
-                name=name,
-                loss=saddle.f,
-                grad=saddle.grad,
-                theta0=_saddle_start,
-                steps=budget(200),
-                target=-1.0,
-                criterion="steps",
-                stop_at_target=True,
-                description="x² − y² from just off the ridge; score: steps until f ≤ −1",
-            )
-        if name == "logistic":
-            d = load_breast_cancer()
-            model = LogisticRegression(l2=1e-3)
-            f_min = _logistic_min(model, d.X_train, d.y_train)
-            return _data_problem(
-                name,
-                model,
-                d.X_train,
-                d.y_train,
-                budget(400),
-                32,
-                f_min + 2e-3,
-                f_min,
-                lambda rng: 0.1 * rng.standard_normal(d.n_features),
-                20,
-                "logistic regression (λ_L2 = 1e-3), breast cancer, batches of 32",
-            )
-        if name == "mlp":
-            d = load_digits(bias=False)
-            model = MLP(d.n_features, hidden=(32,), n_classes=10, activation="tanh")
-            return _data_problem(
-                name,
-                model,
-                d.X_train,
-                d.y_train,
-                budget(400),
-                64,
-                0.1,
-                None,
-                lambda rng: model.init(d.n_features, seed=rng),
-                20,
-                "MLP 64-32-10 (tanh, softmax), digits, batches of 64",
-            )
-        if name == "sparse":
-            X, y, _ = make_sparse_features(
-                n=2000, frequencies=(0.5, 0.2, 0.05, 0.01, 0.005), seed=0
-            )
-            model = LinearRegression()
-            f_min = float(
-                0.5 * np.mean((X @ np.linalg.lstsq(X, y, rcond=None)[0] - y) ** 2)
-            )
-            return _data_problem(
-                name,
-                model,
-                X,
-                y,
-                budget(400),
-                16,
-                f_min + 5e-4,
-                f_min,
-                lambda rng: 0.1 * rng.standard_normal(X.shape[1]),
-                20,
-                "least squares, binary features on in 50%…0.5% of rows, batches of 16",
-            )
-        raise ValueError(f"unknown problem {name!r}")
-
-    return {n: make(n) for n in names}
-
-
-# --------------------------------------------------------------------------------------------
 # running, tuning, evaluating
 # --------------------------------------------------------------------------------------------
 def _one_thread():
@@ -584,7 +357,7 @@ def run_problem(method, eta, problem, seed):
             else:
                 grad_fn = problem.grad
             if schedule is not None:
-                opt.eta = schedule(k - 1)
+                setattr(opt, method.schedule_attr, schedule(k - 1))
             start = time.perf_counter()
             try:
                 theta = opt.step(theta, grad_fn)
@@ -777,75 +550,3 @@ def benchmark(
                     f"{pname:10s} {mname:9s} eta={tuned.best_eta:.3g} final={row['final_loss']:.3g}"
                 )
     return rows, details
-
-
-# --------------------------------------------------------------------------------------------
-# tables
-# --------------------------------------------------------------------------------------------
-def _fmt(value):
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "–"
-        return f"{value:.3g}"
-    return str(value)
-
-
-def _check_rows(rows, columns):
-    """``rows`` as a list of mappings that all have ``columns``, else a ValueError naming rows."""
-    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
-        raise ValueError(
-            f"rows must be a list of dicts (as benchmark() returns), got {rows!r}"
-        )
-    rows = list(rows)
-    for i, r in enumerate(rows):
-        if not hasattr(r, "keys"):
-            raise ValueError(f"rows[{i}] must be a dict, got {r!r}")
-        missing = [c for c in columns if c not in r]
-        if missing:
-            raise ValueError(f"rows[{i}] lacks the columns {missing}")
-    return rows
-
-
-def markdown_table(rows, columns=None):
-    """The rows as a Markdown table (numbers to three significant digits)."""
-    columns = COLUMNS if columns is None else list(columns)
-    if not columns or not all(isinstance(c, str) for c in columns):
-        raise ValueError(
-            f"columns must be a non-empty list of column names, got {columns!r}"
-        )
-    rows = _check_rows(rows, columns)
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_fmt(r[c]) for c in columns) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
-def write_table(rows, path_stem, header=""):
-    """Write ``rows`` to ``<path_stem>.csv`` (full precision) and ``<path_stem>.md`` (readable)."""
-    from pathlib import Path
-
-    rows = _check_rows(rows, COLUMNS)
-    if not isinstance(header, str):
-        raise ValueError(f"header must be a string, got {header!r}")
-    stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    with open(stem.with_suffix(".csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({c: r[c] for c in COLUMNS})
-    stem.with_suffix(".md").write_text(
-        (header + "\n\n" if header else "") + markdown_table(rows)
-    )
-    return stem.with_suffix(".csv"), stem.with_suffix(".md")
-
-
-def read_table(path):
-    """Read a CSV written by :func:`write_table`; numeric columns come back as floats."""
-    text_columns = {"problem", "method", "reached", "criterion"}
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        for k, v in r.items():
-            if k not in text_columns:
-                r[k] = float(v) if v not in ("", "None") else math.nan
-    return rows
