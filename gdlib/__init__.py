@@ -44,18 +44,28 @@ from .optimizers import (
     Newton,
     Preconditioned,
     QHAdam,
+    RAdam,
     RMSprop,
 )
 from .schedules import (
     LineSearchError,
+    RangeTest,
+    Scheduled,
     backtracking,
     constant,
+    cosine_annealing,
     exponential_decay,
     golden_section,
+    linear_warmup,
     log_grid,
+    lr_range_test,
+    one_cycle,
     robbins_monro,
+    scheduled,
+    sgdr,
     step_decay,
     time_based_decay,
+    warmup_cosine,
 )
 from .surfaces import (
     SURFACES,
@@ -87,6 +97,7 @@ OPTIMIZERS = [
     QHM,
     QHAdam,
     AggMo,
+    RAdam,
 ]
 
 __all__ = [
@@ -153,4 +164,14 @@ __all__ = [
     "parallel",
     "strategies",
     "theory",
+    "RAdam",
+    "linear_warmup",
+    "cosine_annealing",
+    "sgdr",
+    "one_cycle",
+    "warmup_cosine",
+    "scheduled",
+    "Scheduled",
+    "lr_range_test",
+    "RangeTest",
 ]

@@ -25,6 +25,7 @@ NAMES = [
     "QHM",
     "QHAdam",
     "AggMo",
+    "RAdam",
 ]
 
 

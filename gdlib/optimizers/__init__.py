@@ -5,12 +5,14 @@ Split by theme (``import gdlib`` and ``gdlib.optimizers.<Name>`` are unchanged):
 * :mod:`.classic` — GD, Momentum, NAG, NesterovAGD;
 * :mod:`.adaptive` — Adagrad, Adadelta, RMSprop, Adam, AdaMax, Nadam, AMSGrad;
 * :mod:`.recent` — AdamW, QHM, QHAdam, AggMo;
-* :mod:`.second_order` — Newton, Preconditioned.
+* :mod:`.second_order` — Newton, Preconditioned;
+* :mod:`.rectified` — RAdam.
 """
 
 from .adaptive import Adadelta, Adagrad, Adam, AdaMax, AMSGrad, Nadam, RMSprop
 from .classic import GD, NAG, Momentum, NesterovAGD
 from .recent import QHM, AdamW, AggMo, QHAdam
+from .rectified import RAdam
 from .second_order import Newton, Preconditioned
 
 __all__ = [
@@ -31,4 +33,5 @@ __all__ = [
     "NesterovAGD",
     "Newton",
     "Preconditioned",
+    "RAdam",
 ]
