@@ -131,17 +131,13 @@ def sgdr(eta, period, mult=1.0, eta_min=0.0):
     mult = check_real("mult", mult, 1.0)
     eta_min = _check_eta_min(eta_min, eta)
 
-    def start(i):  # the tick at which period i begins: T_0 (mult^i − 1)/(mult − 1)
-        return (
-            period * i
-            if mult == 1.0
-            else period * np.expm1(i * math.log(mult)) / (mult - 1.0)
-        )
+    def start(i):  # where period i begins: T_0 (mult^i − 1)/(mult − 1), exact
+        return period * i if mult == 1.0 else period * (mult**i - 1.0) / (mult - 1.0)
 
     def schedule(t):
         t = _check_t(t)
         tt = np.asarray(t, dtype=float)
-        with np.errstate(over="ignore", divide="ignore"):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             if mult == 1.0:
                 i = np.floor(tt / period)
             else:
@@ -151,7 +147,9 @@ def sgdr(eta, period, mult=1.0, eta_min=0.0):
             i = np.where(start(i) > tt, i - 1, i)
             length = period * mult**i
             t_cur = tt - start(i)
-            return _out(_cosine(eta, eta_min, np.clip(t_cur / length, 0.0, 1.0)))
+            # beyond about mult^i = 1e308 the period overflows: call it a restart
+            frac = np.nan_to_num(np.clip(t_cur / length, 0.0, 1.0), nan=0.0)
+            return _out(_cosine(eta, eta_min, frac))
 
     return schedule
 
@@ -232,9 +230,12 @@ def one_cycle(
         t = _check_t(t)
         tt = np.asarray(t, dtype=float)
         out = np.full(tt.shape, eta_end)
-        for (t0, a), (t1, b) in zip(knots[:-1], knots[1:]):
-            inside = (tt >= t0) & (tt < t1)
-            out = np.where(inside, interpolate(a, b, (tt - t0) / (t1 - t0)), out)
+        with np.errstate(
+            over="ignore", invalid="ignore"
+        ):  # phases outside t are discarded
+            for (t0, a), (t1, b) in zip(knots[:-1], knots[1:]):
+                inside = (tt >= t0) & (tt < t1)
+                out = np.where(inside, interpolate(a, b, (tt - t0) / (t1 - t0)), out)
         return _out(out)
 
     return schedule
@@ -279,7 +280,8 @@ def warmup_cosine(eta, warmup, total, eta_min=0.0):
     def schedule(t):
         t = _check_t(t)
         tt = np.asarray(t, dtype=float)
-        ramp = eta * (tt + 1.0) / warmup
+        with np.errstate(over="ignore"):  # the ramp is discarded after the warm-up
+            ramp = eta * (tt + 1.0) / warmup
         after = np.clip(tt - (warmup - 1), 0.0, length) / length
         return _out(np.where(tt < warmup - 1, ramp, _cosine(eta, eta_min, after)))
 
