@@ -55,6 +55,7 @@ from .optimizers import (
     Preconditioned,
     Prodigy,
     QHAdam,
+    RAdam,
     RMSprop,
     ScheduleFreeAdamW,
     ScheduleFreeSGD,
@@ -64,14 +65,23 @@ from .optimizers import (
 )
 from .schedules import (
     LineSearchError,
+    RangeTest,
+    Scheduled,
     backtracking,
     constant,
+    cosine_annealing,
     exponential_decay,
     golden_section,
+    linear_warmup,
     log_grid,
+    lr_range_test,
+    one_cycle,
     robbins_monro,
+    scheduled,
+    sgdr,
     step_decay,
     time_based_decay,
+    warmup_cosine,
 )
 from .surfaces import (
     SURFACES,
@@ -115,6 +125,7 @@ OPTIMIZERS = [
     ScheduleFreeSGD,
     ScheduleFreeAdamW,
     Prodigy,
+    RAdam,
 ]
 
 __all__ = [
@@ -200,4 +211,14 @@ __all__ = [
     "BaselineRun",
     "lbfgs",
     "lbfgs_problem",
+    "RAdam",
+    "linear_warmup",
+    "cosine_annealing",
+    "sgdr",
+    "one_cycle",
+    "warmup_cosine",
+    "scheduled",
+    "Scheduled",
+    "lr_range_test",
+    "RangeTest",
 ]

@@ -12,6 +12,7 @@ MODULES = [
     "gdlib.driver",
     "gdlib.strategies",
     "gdlib.parallel",
+    "gdlib.schedules.apply",
 ]
 
 

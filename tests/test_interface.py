@@ -37,6 +37,7 @@ NAMES = [
     "ScheduleFreeSGD",
     "ScheduleFreeAdamW",
     "Prodigy",
+    "RAdam",
 ]
 
 

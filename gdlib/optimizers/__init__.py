@@ -10,6 +10,7 @@ Split by theme (``import gdlib`` and ``gdlib.optimizers.<Name>`` are unchanged):
   ``shapes``).
 * :mod:`.layerwise` — LARS, LAMB (one trust ratio per layer);
 * :mod:`.modern` — Lookahead, Lion, Sophia, ScheduleFreeSGD, ScheduleFreeAdamW, Prodigy.
+* :mod:`.rectified` — RAdam.
 """
 
 from .adafactor import Adafactor
@@ -26,6 +27,7 @@ from .modern import (
     Sophia,
 )
 from .recent import QHM, AdamW, AggMo, QHAdam
+from .rectified import RAdam
 from .second_order import Newton, Preconditioned
 
 __all__ = [
@@ -59,4 +61,5 @@ __all__ = [
     "ScheduleFreeSGD",
     "ScheduleFreeAdamW",
     "Prodigy",
+    "RAdam",
 ]
