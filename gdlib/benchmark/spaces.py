@@ -36,6 +36,7 @@ import inspect
 import math
 from dataclasses import dataclass, field, replace
 
+from .. import schedules as _schedules
 from .core import Method
 
 __all__ = [
@@ -196,20 +197,13 @@ SCHEDULE = Dim("schedule", "choice", choices=("constant", "warmup_cosine"))
 
 
 def warmup_cosine(eta0, steps, warmup=0.05):
-    """t ↦ η_t for t = 0 … steps − 1: linear warm-up to ``eta0`` over the first
-    ⌈warmup · steps⌉ steps, then η_t = ½ η0 (1 + cos(π (t − W)/(steps − W))).
+    """The study's schedule: :func:`gdlib.schedules.warmup_cosine` with a linear warm-up
+    over the first ⌈warmup · steps⌉ steps to ``eta0``, then a cosine down to 0 at ``steps``.
 
-    A local stand-in until :mod:`gdlib.schedules` provides the same shape.
+    Called with the number of steps taken, k = 0 … steps − 1 (step t uses k = t − 1).
     """
-    W = max(1, math.ceil(warmup * steps))
-    W = min(W, steps)
-
-    def eta_t(t):
-        if t < W:
-            return eta0 * (t + 1) / W
-        return 0.5 * eta0 * (1.0 + math.cos(math.pi * (t - W) / max(1, steps - W)))
-
-    return eta_t
+    W = min(max(1, math.ceil(warmup * steps)), steps - 1)
+    return _schedules.warmup_cosine(eta0, W, steps)
 
 
 @dataclass
