@@ -3,37 +3,38 @@ r"""AdaptiveRevision (McMahan & Streeter, 2014): delay-tolerant Adagrad on a par
 McMahan, H. B. & Streeter, M. (2014). Delay-tolerant algorithms for asynchronous distributed
 online learning. Advances in Neural Information Processing Systems 27 (NIPS 2014), 2915-2923.
 
-The server keeps, per coordinate, the parameter θ, the sum ḡ of all gradients it has applied,
-an accumulator z and its running maximum z'. A worker's read returns θ together with the
-current ḡ, which the worker sends back with its gradient g as ḡ^old. The update, coordinate
+The server keeps, per coordinate, the parameter θ, the sum g^Σ of all gradients it has applied,
+an accumulator G^AR and its running maximum G^AR_max (the paper's ḡ, z and z'; the book
+keeps ḡ for a mean gradient and z for a characteristic root). A worker's read returns θ
+together with the current g^Σ, which the worker sends back with its gradient g as g^{Σ,old}. The update, coordinate
 by coordinate (all products element-wise), is
 
 .. math::
-    \bar g^{\mathrm{bck}} = \bar g - \bar g^{\mathrm{old}}, \qquad
-    \eta^{\mathrm{old}} = \eta / \sqrt{z' + \epsilon},
+    g^{\mathrm{bck}} = g^{\Sigma} - g^{\Sigma,\mathrm{old}}, \qquad
+    \eta^{\mathrm{old}} = \eta / \sqrt{G^{\mathrm{AR}}_{\max} + \epsilon},
 
-    z \leftarrow z + g^2 + 2\, g\, \bar g^{\mathrm{bck}}, \qquad
-    z' \leftarrow \max(z', z), \qquad
-    \eta^{\mathrm{new}} = \eta / \sqrt{z' + \epsilon},
+    G^{\mathrm{AR}} \leftarrow G^{\mathrm{AR}} + g^2 + 2\, g\, g^{\mathrm{bck}}, \qquad
+    G^{\mathrm{AR}}_{\max} \leftarrow \max(G^{\mathrm{AR}}_{\max}, G^{\mathrm{AR}}), \qquad
+    \eta^{\mathrm{new}} = \eta / \sqrt{G^{\mathrm{AR}}_{\max} + \epsilon},
 
     \theta \leftarrow \theta - \eta^{\mathrm{new}} g
-        + (\eta^{\mathrm{old}} - \eta^{\mathrm{new}})\, \bar g^{\mathrm{bck}}, \qquad
-    \bar g \leftarrow \bar g + g .
+        + (\eta^{\mathrm{old}} - \eta^{\mathrm{new}})\, g^{\mathrm{bck}}, \qquad
+    g^{\Sigma} \leftarrow g^{\Sigma} + g .
 
-ḡ^bck (the *backlog*) is the sum of the gradients that the server applied while this one was
-being computed. The cross term 2 g ḡ^bck makes the accumulator grow by what the delay hides:
+g^bck (the *backlog*) is the sum of the gradients that the server applied while this one was
+being computed. The cross term 2 g g^bck makes the accumulator grow by what the delay hides:
 a gradient that arrives late, after others of the same sign, lowers the rate more than
 Adagrad would. The last term *revises* the step already taken for the backlog: those
 gradients were applied with the old rate, and they are now charged the new, smaller one.
 The paper writes the base rate α; the book writes η (and adds Adagrad's ε inside the root,
-ε = 0 being the paper's rule). The per-coordinate rate uses z' = max(z', z) because the
-cross terms can make z decrease. With no delay, ḡ^bck = 0 and the rule is exactly
+ε = 0 being the paper's rule). The per-coordinate rate uses G^AR_max = max(G^AR_max, G^AR) because
+the cross terms can make G^AR decrease. With no delay, g^bck = 0 and the rule is exactly
 :class:`gdlib.Adagrad` (ε inside the root).
 
 A property that follows from the rule, and that the tests and the book check: when several
 gradients are all computed at the same parameters and applied one after another (each one's
 backlog is the sum of those before it), the result equals ONE Adagrad step on their sum, as
-long as the |partial sums| do not decrease (then z' = z).
+long as the |partial sums| do not decrease (then G^AR_max = G^AR).
 
 Provenance: the rule above was written from the paper's description of AdaptiveRevision
 (a per-coordinate gradient sum stored on the server, its value remembered by every read,
@@ -54,9 +55,9 @@ class AdaptiveRevision:
     """The server-side state and update of AdaptiveRevision (see the module docstring).
 
     ``eta`` > 0 is the base rate (the paper's α), ``eps`` >= 0 is added inside the root like
-    gdlib's Adagrad. ``read()`` returns ḡ (to be sent back with the gradient as ``gbar_old``);
+    gdlib's Adagrad. ``read()`` returns g^Σ (to be sent back with the gradient as ``gbar_old``);
     ``update(theta, g, gbar_old)`` applies one gradient in place and returns θ. The state
-    (``gbar``, ``z``, ``z_max``) is created on the first update, shaped like θ; ``t`` counts
+    (``gbar`` = g^Σ, ``z`` = G^AR, ``z_max`` = G^AR_max) is created on the first update, shaped like θ; ``t`` counts
     the updates; ``reset()`` forgets it all.
     """
 
@@ -85,7 +86,7 @@ class AdaptiveRevision:
             )
 
     def read(self, shape=None):
-        """ḡ, the sum of all gradients applied so far (zeros of ``shape`` before the first)."""
+        """g^Σ (the paper's ḡ), the sum of all gradients applied so far (zeros of ``shape`` before the first)."""
         if self.gbar is None:
             if shape is None:
                 raise ValueError(
@@ -95,11 +96,11 @@ class AdaptiveRevision:
         return self.gbar.copy()
 
     def rate(self):
-        """The current per-coordinate learning rate η / √(z' + ε) (0 where z' + ε = 0)."""
+        """The current per-coordinate learning rate η / √(G^AR_max + ε) (0 where G^AR_max + ε = 0)."""
         return divide(self.eta, np.sqrt(self.z_max + self.eps))
 
     def update(self, theta, g, gbar_old):
-        """Apply gradient ``g``, computed on parameters read when ḡ was ``gbar_old``, in place."""
+        """Apply gradient ``g``, computed on parameters read when g^Σ was ``gbar_old``, in place."""
         if not isinstance(theta, np.ndarray) or not np.issubdtype(
             theta.dtype, np.floating
         ):

@@ -199,7 +199,7 @@ def ray_downpour(
     n_workers)[w]`` and draws ``batch_size`` of them per gradient, without replacement, from
     :func:`worker_generators` ``(seed, n_workers)[w]``. It pulls every shard, computes the
     gradient, pushes each shard its slice (with the version it pulled and, for
-    AdaptiveRevision, the ḡ it read) and repeats; a shard records the staleness of every
+    AdaptiveRevision, the sum g^Σ it read) and repeats; a shard records the staleness of every
     push it applies. ``worker_sleep[w]`` seconds after each gradient make worker w slower.
 
     Free-running (``delays=None``): workers stop once every shard has applied ``updates``
