@@ -4,7 +4,7 @@ Notation (the book's notation page): step t reads θ_{t-1}, uses g_t = ∇J(θ_{
 writes θ_t; η learning rate, β1 and β2 decay rates of the first and second moment, ε
 smoothing term, m_t and v_t moment estimates. The paper's ρ_t (the length of the simple
 moving average that approximates v_t) is written N_t here and its rectification term r_t
-is written q_t, because the book keeps ρ for EASGD and r for contraction factors.
+is written rect_t, because the book keeps ρ for EASGD and r for contraction factors.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def sma_length(beta2, t):
 
 
 def rectification(beta2, t):
-    """q_t = √((N_t − 4)(N_t − 2) N_∞ / ((N_∞ − 4)(N_∞ − 2) N_t)) (the paper's r_t), for N_t > 4."""
+    """rect_t = √((N_t − 4)(N_t − 2) N_∞ / ((N_∞ − 4)(N_∞ − 2) N_t)) (the paper's r_t), for N_t > 4."""
     n_inf, n_t = 2.0 / (1.0 - beta2) - 1.0, sma_length(beta2, t)
     return math.sqrt((n_t - 4) * (n_t - 2) * n_inf / ((n_inf - 4) * (n_inf - 2) * n_t))
 
@@ -42,14 +42,14 @@ class RAdam(Optimizer):
         N_t = N_\infty - \frac{2 t \beta_2^t}{1-\beta_2^t},
 
         \theta_t = \begin{cases}
-        \theta_{t-1} - \eta\, q_t \dfrac{\hat m_t}{\sqrt{\hat v_t} + \epsilon},
-        \quad q_t = \sqrt{\dfrac{(N_t-4)(N_t-2)N_\infty}{(N_\infty-4)(N_\infty-2)N_t}}
+        \theta_{t-1} - \eta\, \mathrm{rect}_t \dfrac{\hat m_t}{\sqrt{\hat v_t} + \epsilon},
+        \quad \mathrm{rect}_t = \sqrt{\dfrac{(N_t-4)(N_t-2)N_\infty}{(N_\infty-4)(N_\infty-2)N_t}}
         & \text{if } N_t > N_{\mathrm{thr}},\\[1ex]
         \theta_{t-1} - \eta\, \hat m_t & \text{otherwise.}
         \end{cases}
 
     N_t is the length of the simple moving average that approximates the exponential
-    one, v_t (the paper's ρ_t, with ρ_∞ = N_∞); q_t is the rectification term (the
+    one, v_t (the paper's ρ_t, with ρ_∞ = N_∞); rect_t is the rectification term (the
     paper's r_t), the ratio of the standard deviations of the adaptive rate 1/√v̂_t at
     t = ∞ and at t, under the paper's Gaussian model of the gradients. While that
     variance is undefined, N_t ≤ N_thr, the update is SGD with (bias-corrected)
@@ -88,7 +88,7 @@ class RAdam(Optimizer):
         m_hat = self.m / (1 - self.beta1**self.t)
         if sma_length(self.beta2, self.t) > self.threshold:  # N_t > N_thr
             v_hat = self.v / (1 - self.beta2**self.t)
-            q_t = rectification(self.beta2, self.t)
-            theta -= self.eta * q_t * divide(m_hat, np.sqrt(v_hat) + self.eps)
+            rect_t = rectification(self.beta2, self.t)
+            theta -= self.eta * rect_t * divide(m_hat, np.sqrt(v_hat) + self.eps)
         else:  # SGD with momentum while the adaptive rate's variance is undefined
             theta -= self.eta * m_hat

@@ -138,7 +138,7 @@ def run_delayed(optimizer, grad_fn, theta0, delays):
     ``delays`` is a 1-D sequence of integers >= 0. The delay is capped at t − 1 (the first
     steps cannot look before θ_0). With all delays 0 this is ``gdlib.run``. ``optimizer`` is a
     gdlib :class:`~gdlib.Optimizer`, or an :class:`AdaptiveRevision` server: then the gradient
-    of step t is sent back with the ḡ the server held after step t − 1 − τ_t (when the
+    of step t is sent back with the sum g^Σ the server held after step t − 1 − τ_t (when the
     parameters were read), so the server knows its backlog. Returns the iterates, shape
     (len(delays) + 1, d); it stops early (returning the iterates so far) when a gdlib
     optimizer refuses a step because the gradient or the update is no longer finite (a
@@ -157,7 +157,7 @@ def run_delayed(optimizer, grad_fn, theta0, delays):
     delays = _check_nonnegative_ints("delays", delays)
     optimizer.reset()
     thetas = [theta.copy()]
-    gbars = [np.zeros_like(theta)]  # ḡ after each step (AdaptiveRevision only)
+    gbars = [np.zeros_like(theta)]  # g^Σ after each step (AdaptiveRevision only)
     for t, tau in enumerate(delays, start=1):
         read_at = t - 1 - min(int(tau), t - 1)
         g = grad_fn(thetas[read_at])
