@@ -3,7 +3,7 @@ r"""Optimizers after Adam (2019–2024): Lookahead, Lion, Sophia, Schedule-Free 
 Notation (the book's notation page): step t reads θ_{t-1}, uses g_t = ∇J(θ_{t-1}) (or,
 for the methods with a ``gradient_point``, the gradient at another point) and writes θ_t;
 η learning rate, β1 and β2 decay rates, ε smoothing term, λ_wd weight decay, m_t and v_t
-moment estimates. Scalar state (a weight sum, Prodigy's d_t) is kept as 0-d arrays so that
+moment estimates. Scalar state (a weight sum, Prodigy's 𝒟_t) is kept as 0-d arrays so that
 a failed step restores it like any other state.
 """
 
@@ -314,7 +314,7 @@ class Sophia(Optimizer):
 class _ScheduleFree(Optimizer):
     r"""Shared by the Schedule-Free methods: θ is x_t, the gradient is taken at y_t.
 
-    State: ``z`` (the base sequence z_t), ``weight_sum`` (Σ_s w_s) and ``eta_max``
+    State: ``z`` (the base sequence θ^base_t), ``weight_sum`` (Σ_s w_s) and ``eta_max``
     (max_s η_s), with η_t = η min(1, t/T_warmup) (η_t = η for ``warmup=0``).
     """
 
@@ -329,7 +329,7 @@ class _ScheduleFree(Optimizer):
         self._warmup = check_int("warmup", value, 0)
 
     def init_state(self, theta):
-        self.z = theta.copy()  # z_0 = x_0 = θ_0
+        self.z = theta.copy()  # θ^base_0 = x_0 = θ_0
         self.weight_sum, self.eta_max = _scalar(theta), _scalar(theta)
         if "v" in self.state_names:
             self.v = np.zeros_like(theta)
@@ -341,7 +341,7 @@ class _ScheduleFree(Optimizer):
         return self.eta * (min(1.0, self.t / self.warmup) if self.warmup else 1.0)
 
     def average(self, theta, eta_t):
-        """c_t = w_t / Σ_{s≤t} w_s with w_t = (max_{s≤t} η_s)², then θ_t = (1−c_t)θ_{t−1} + c_t z_t."""
+        """c_t = w_t / Σ_{s≤t} w_s with w_t = (max_{s≤t} η_s)², then θ_t = (1−c_t)θ_{t−1} + c_t θ^base_t."""
         self.eta_max[...] = max(float(self.eta_max), eta_t)
         w = float(self.eta_max) ** 2
         self.weight_sum += w
@@ -357,20 +357,20 @@ class ScheduleFreeSGD(_ScheduleFree):
     r"""Schedule-Free SGD (Defazio et al., 2024): interpolate, step, average; no schedule.
 
     θ_t is the paper's x_t, the point to evaluate and return; the gradient is taken at
-    y_{t−1} (``gradient_point``) and the step moves the base sequence z:
+    y_{t−1} (``gradient_point``) and the step moves the base sequence θ^base (the paper's z):
 
     .. math::
-        y_{t-1} = (1-\beta_1) z_{t-1} + \beta_1 \theta_{t-1}, \qquad
-        z_t = z_{t-1} - \eta_t \bigl(\nabla J(y_{t-1}) + \lambda_{\mathrm{wd}} y_{t-1}\bigr),
+        y_{t-1} = (1-\beta_1) \theta^{\mathrm{base}}_{t-1} + \beta_1 \theta_{t-1}, \qquad
+        \theta^{\mathrm{base}}_t = \theta^{\mathrm{base}}_{t-1} - \eta_t \bigl(\nabla J(y_{t-1}) + \lambda_{\mathrm{wd}} y_{t-1}\bigr),
 
-        \theta_t = (1 - c_t)\, \theta_{t-1} + c_t z_t, \qquad
+        \theta_t = (1 - c_t)\, \theta_{t-1} + c_t \theta^{\mathrm{base}}_t, \qquad
         c_t = \frac{w_t}{\sum_{s=1}^{t} w_s}, \quad w_t = \bigl(\max_{s \le t} \eta_s\bigr)^2
 
-    with z_0 = θ_0 and η_t = η min(1, t/T_warmup) (``warmup``; η_t = η if 0). For a
-    constant η, c_t = 1/t and θ_t is the plain average of z_1, ..., z_t (the paper's
+    with θ^base_0 = θ_0 and η_t = η min(1, t/T_warmup) (``warmup``; η_t = η if 0). For a
+    constant η, c_t = 1/t and θ_t is the plain average of θ^base_1, ..., θ^base_t (the paper's
     Theorem 1 uses c_{t+1} = 1/(t+1), which also averages in the start): β1 = 0 is
     Polyak–Ruppert averaging of SGD, β1 = 1 is primal averaging. The paper's β is β1,
-    its γ is η and its x, y, z are θ, y, z. The weights w_t are those of the paper's
+    its γ is η and its x, y, z are θ, y, θ^base (state ``z``). The weights w_t are those of the paper's
     Algorithm 1 with r = 0 and of the authors' code and optax (``weight_lr_power=2``).
 
     References
@@ -392,23 +392,23 @@ class ScheduleFreeSGD(_ScheduleFree):
     def update(self, theta, g):
         eta_t = self.eta_t()
         y = self.gradient_point(theta)
-        self.z -= eta_t * (g + self.weight_decay * y)  # z_t
-        self.average(theta, eta_t)  # θ_t = (1 − c_t) θ_{t−1} + c_t z_t
+        self.z -= eta_t * (g + self.weight_decay * y)  # θ^base_t
+        self.average(theta, eta_t)  # θ_t = (1 − c_t) θ_{t−1} + c_t θ^base_t
 
 
 class ScheduleFreeAdamW(_ScheduleFree):
     r"""Schedule-Free AdamW (Defazio et al., 2024), Algorithm 1.
 
-    As :class:`ScheduleFreeSGD`, with the step of z normalised by Adam's second moment
+    As :class:`ScheduleFreeSGD`, with the step of θ^base normalised by Adam's second moment
     (there is no first moment: the interpolation with β1 replaces it):
 
     .. math::
-        y_{t-1} = (1-\beta_1) z_{t-1} + \beta_1 \theta_{t-1}, \quad
+        y_{t-1} = (1-\beta_1) \theta^{\mathrm{base}}_{t-1} + \beta_1 \theta_{t-1}, \quad
         g_t = \nabla J(y_{t-1}), \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,
 
-        z_t = z_{t-1} - \eta_t \Bigl(\frac{g_t}{\sqrt{\hat v_t} + \epsilon}
+        \theta^{\mathrm{base}}_t = \theta^{\mathrm{base}}_{t-1} - \eta_t \Bigl(\frac{g_t}{\sqrt{\hat v_t} + \epsilon}
             + \lambda_{\mathrm{wd}} y_{t-1}\Bigr), \qquad
-        \theta_t = (1 - c_t)\, \theta_{t-1} + c_t z_t
+        \theta_t = (1 - c_t)\, \theta_{t-1} + c_t \theta^{\mathrm{base}}_t
 
     with v̂_t = v_t/(1−β2^t), η_t and c_t as in :class:`ScheduleFreeSGD`. The paper's
     Algorithm 1 folds the bias correction into the rate, γ_t = γ√(1−β2^t), and divides
@@ -449,26 +449,27 @@ class ScheduleFreeAdamW(_ScheduleFree):
 
 class Prodigy(Optimizer):
     r"""Prodigy (Mishchenko & Defazio, 2024), Algorithm 4 (the Adam version): Adam whose
-    step size d_t η learns the distance to the solution.
+    step size 𝒟_t η learns the distance to the solution.
 
     .. math::
-        m_t = \beta_1 m_{t-1} + (1-\beta_1) d_{t-1} g_t, \qquad
-        v_t = \beta_2 v_{t-1} + (1-\beta_2) d_{t-1}^2 g_t^2,
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) \mathcal{D}_{t-1} g_t, \qquad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) \mathcal{D}_{t-1}^2 g_t^2,
 
-        N_t = \beta_3 N_{t-1} + (1-\beta_3)\, \eta_t d_{t-1}^2
+        \mathcal{N}_t = \beta_3 \mathcal{N}_{t-1} + (1-\beta_3)\, \eta_t \mathcal{D}_{t-1}^2
             \langle g_t, \theta_0 - \theta_{t-1} \rangle, \qquad
-        S_t = \beta_3 S_{t-1} + (1-\beta_3)\, \eta_t d_{t-1}^2 g_t,
+        \mathcal{S}_t = \beta_3 \mathcal{S}_{t-1} + (1-\beta_3)\, \eta_t \mathcal{D}_{t-1}^2 g_t,
 
-        d_t = \max\Bigl(d_{t-1}, \frac{N_t}{\lVert S_t \rVert_1}\Bigr), \qquad
-        \theta_t = \theta_{t-1} - \eta_t d_{t-1} \Bigl(\frac{m_t}{\sqrt{v_t} + d_{t-1}\epsilon}
+        \mathcal{D}_t = \max\Bigl(\mathcal{D}_{t-1}, \frac{\mathcal{N}_t}{\lVert \mathcal{S}_t \rVert_1}\Bigr), \qquad
+        \theta_t = \theta_{t-1} - \eta_t \mathcal{D}_{t-1} \Bigl(\frac{m_t}{\sqrt{v_t} + \mathcal{D}_{t-1}\epsilon}
             + \lambda_{\mathrm{wd}} \theta_{t-1}\Bigr)
 
-    d_0 (``d0``) is a deliberate under-estimate of D = ‖θ_0 − θ*‖, and d_t only grows.
+    𝒟_0 (``d0``) is a deliberate under-estimate of 𝒟* = ‖θ_0 − θ*‖, and 𝒟_t only grows
+    (the paper's d_k; state ``d``).
     η_t = η (the paper's γ_k, a schedule multiplier around 1); with ``bias_correction``
     it is η√(1−β2^t)/(1−β1^t), as in the authors' code option and always in optax. The
-    paper's r_k and s_k are N_t and S_t, and β3 = √β2 unless set (the paper uses √β2).
-    λ_wd (``weight_decay``) is decoupled, multiplied by η_t d_{t−1} as in the authors'
-    code. optax adds d_t ε instead of d_{t−1} ε; for ε = 0 it matches step by step.
+    paper's r_k and s_k are 𝒩_t and 𝒮_t (state ``N``, ``S``), and β3 = √β2 unless set (the paper uses √β2).
+    λ_wd (``weight_decay``) is decoupled, multiplied by η_t 𝒟_{t−1} as in the authors'
+    code. optax adds 𝒟_t ε instead of 𝒟_{t−1} ε; for ε = 0 it matches step by step.
 
     References
     ----------
@@ -483,7 +484,7 @@ class Prodigy(Optimizer):
     d0 = positive()
     weight_decay = nonnegative()
     state_names = ("m", "v", "S", "N", "d", "theta0")
-    elementwise = False  # N_t is an inner product, d_t a scalar
+    elementwise = False  # 𝒩_t is an inner product, 𝒟_t a scalar
     squares_gradient = True
 
     def __init__(
@@ -528,7 +529,7 @@ class Prodigy(Optimizer):
         self.S += (1 - b3) * eta_t * d * d * g  # S_t
         s_norm = float(np.sum(np.abs(self.S)))
         if s_norm > 0:
-            self.d[...] = max(d, float(self.N) / s_norm)  # d_t
+            self.d[...] = max(d, float(self.N) / s_norm)  # 𝒟_t
         theta -= (
             eta_t
             * d
