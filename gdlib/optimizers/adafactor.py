@@ -19,26 +19,31 @@ __all__ = ["Adafactor"]
 class Adafactor(_Blocked):
     r"""Adafactor (Shazeer & Stern, 2018), Algorithms 4 and 5: a factored second moment.
 
-    For a matrix block W (m × n) with gradient G_t, β̂_{2,t} = 1 − t^{−c}:
+    For a matrix block W (d_in × d_out) with gradient G_t, β̂_{2,t} = 1 − t^{−c_dec}:
 
     .. math::
-        R_t = \hat\beta_{2,t} R_{t-1} + (1-\hat\beta_{2,t}) (G_t^2 + \epsilon_1 1_m 1_n^\top) 1_n,
+        V^{\mathrm{row}}_t = \hat\beta_{2,t} V^{\mathrm{row}}_{t-1}
+            + (1-\hat\beta_{2,t}) (G_t^2 + \epsilon_1 1 1^\top) 1,
         \qquad
-        C_t = \hat\beta_{2,t} C_{t-1} + (1-\hat\beta_{2,t}) 1_m^\top (G_t^2 + \epsilon_1 1_m 1_n^\top),
+        V^{\mathrm{col}}_t = \hat\beta_{2,t} V^{\mathrm{col}}_{t-1}
+            + (1-\hat\beta_{2,t}) 1^\top (G_t^2 + \epsilon_1 1 1^\top),
 
-        \hat V_t = \frac{R_t C_t}{1_m^\top R_t}, \qquad U_t = \frac{G_t}{\sqrt{\hat V_t}},
-        \qquad \hat U_t = \frac{U_t}{\max(1, \mathrm{RMS}(U_t)/d)},
+        \hat V_t = \frac{V^{\mathrm{row}}_t V^{\mathrm{col}}_t}{1^\top V^{\mathrm{row}}_t},
+        \qquad U_t = \frac{G_t}{\sqrt{\hat V_t}},
+        \qquad \hat U_t = \frac{U_t}{\max(1, \mathrm{RMS}(U_t)/c_{\mathrm{clip}})},
 
-        \alpha_t = \max(\epsilon_2, \mathrm{RMS}(W_{t-1}))\, \rho_t, \qquad
-        W_t = W_{t-1} - \alpha_t \hat U_t
+        \eta_t = \max(\epsilon_2, \mathrm{RMS}(W_{t-1}))\, \eta^{\mathrm{rel}}_t, \qquad
+        W_t = W_{t-1} - \eta_t \hat U_t
 
-    R_t (row sums, m numbers) and C_t (column sums, n numbers) replace Adam's m·n second
+    V^row_t (row sums, d_in numbers; state ``R``, the paper's R_t) and V^col_t (column
+    sums, d_out numbers; state ``C``, the paper's C_t) replace Adam's d_in·d_out second
     moments. ``vector_rule``: a vector block keeps the unfactored
     v_t = β̂_{2,t} v_{t-1} + (1 − β̂_{2,t})(g_t² + ε1) and V̂_t = v_t (the paper's rule for
-    vectors). ρ_t = min(η, 1/√t) with ``relative_step`` (the paper's ρ_t = min(10^{-2},
-    1/√t) for η = 10^{-2}), else η; α_t = ρ_t without ``scale_parameter``. d = ``clip``
-    (``inf`` turns clipping off), c = ``decay_exponent``. ``beta1`` > 0 adds momentum
-    m_t = β1 m_{t-1} + (1 − β1) α_t Û_t, W_t = W_{t-1} − m_t (the order of optax.adafactor).
+    vectors). The relative step η^rel_t = min(η, 1/√t) with ``relative_step`` (the paper's
+    ρ_t = min(10^{-2}, 1/√t) for η = 10^{-2}), else η; η_t = η^rel_t (the paper's α_t)
+    without ``scale_parameter``. c_clip = ``clip`` (the paper's d; ``inf`` turns clipping
+    off), c_dec = ``decay_exponent`` (the paper's c). ``beta1`` > 0 adds momentum
+    m_t = β1 m_{t-1} + (1 − β1) η_t Û_t, W_t = W_{t-1} − m_t (the order of optax.adafactor).
 
     References
     ----------

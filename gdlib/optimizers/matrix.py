@@ -2,8 +2,10 @@ r"""Optimizers for matrix parameters: Shampoo, SOAP, Muon (Adafactor: :mod:`.ada
 
 Notation (the book's notation page): step t reads θ_{t-1}, uses g_t = ∇J(θ_{t-1}) and
 writes θ_t; η learning rate, γ momentum coefficient, β1 and β2 decay rates, ε smoothing
-term, m_t and v_t moment estimates. A matrix block of θ is written W (m × n, the layout of
-:class:`gdlib.MLP`: W maps m inputs to n outputs) and its gradient G_t.
+term, m_t and v_t moment estimates. A matrix block of θ is written W (d_in × d_out, the layout of
+:class:`gdlib.MLP`: W maps d_in inputs to d_out outputs) and its gradient G_t. Shampoo's
+statistics are written 𝓛_t, 𝓡_t (the papers' L_t, R_t; the book keeps L for the Lipschitz
+constant and R for a rotation).
 
 **Shapes.** These methods precondition a matrix from the left and from the right, so they
 must know where the matrices of θ are. The constructor takes ``shapes``:
@@ -132,12 +134,12 @@ def newton_schulz(X, steps=5, coeffs=NS_COEFFS, eps=1e-8):
 
     .. math::
         X_0 = \frac{X}{\lVert X \rVert_F + \epsilon}, \qquad
-        X_{k} = a X_{k-1} + b (X_{k-1} X_{k-1}^\top) X_{k-1}
-        + c (X_{k-1} X_{k-1}^\top)^2 X_{k-1}
+        X_{k} = a_{\mathrm{NS}} X_{k-1} + b_{\mathrm{NS}} (X_{k-1} X_{k-1}^\top) X_{k-1}
+        + c_{\mathrm{NS}} (X_{k-1} X_{k-1}^\top)^2 X_{k-1}
 
-    ``steps`` times. On the SVD X = U S Vᵀ each step maps every singular value σ to
-    p(σ) = aσ + bσ³ + cσ⁵ and keeps U and V, so the result is U p^{∘k}(S/‖X‖_F) Vᵀ: with
-    Jordan's (a, b, c) = (3.4445, −4.7750, 2.0315) and 5 steps every singular value not
+    ``steps`` times. On the SVD X = U S Vᵀ each step maps every singular value x to
+    f_NS(x) = a_NS x + b_NS x³ + c_NS x⁵ and keeps U and V, so the result is
+    U f_NS^{∘k}(S/‖X‖_F) Vᵀ: with Jordan's (a_NS, b_NS, c_NS) = (3.4445, −4.7750, 2.0315) and 5 steps every singular value not
     too small lands in about [0.7, 1.2], close to the polar factor U Vᵀ (not equal to it).
     A tall X is transposed first (the result is the same, the products are smaller).
     """
@@ -217,17 +219,19 @@ def _factor(self, side):
 class Shampoo(_Blocked):
     r"""Shampoo (Gupta, Koren & Singer, 2018), Algorithm 1: a Kronecker-factored preconditioner.
 
-    For a matrix block W (m × n) with gradient G_t:
+    For a matrix block W (d_in × d_out) with gradient G_t:
 
     .. math::
-        L_t = L_{t-1} + G_t G_t^\top, \qquad R_t = R_{t-1} + G_t^\top G_t,
+        \mathcal{L}_t = \mathcal{L}_{t-1} + G_t G_t^\top, \qquad
+        \mathcal{R}_t = \mathcal{R}_{t-1} + G_t^\top G_t,
 
-        W_t = W_{t-1} - \eta\, (L_t + \epsilon I_m)^{-1/4}\, G_t\, (R_t + \epsilon I_n)^{-1/4}
+        W_t = W_{t-1} - \eta\, (\mathcal{L}_t + \epsilon I)^{-1/4}\, G_t\,
+            (\mathcal{R}_t + \epsilon I)^{-1/4}
 
-    with L_0 = R_0 = 0 (the paper starts from L_0 = εI_m, R_0 = εI_n: the same thing). The
+    with 𝓛_0 = 𝓡_0 = 0 (the paper's L_t, R_t start from εI: the same thing). The
     roots come from ``numpy.linalg.eigh``; ε = 0 uses the pseudo-inverse root. Since
-    (L^{-1/4} ⊗ R^{-1/4}) vec(G) is the product above, Shampoo preconditions vec(W) with the
-    Kronecker product of the two factors, an mn × mn matrix it never forms.
+    (𝓛^{-1/4} ⊗ 𝓡^{-1/4}) vec(G) is the product above, Shampoo preconditions vec(W) with the
+    Kronecker product of the two factors, a d_in·d_out × d_in·d_out matrix it never forms.
 
     ``vector_rule``: a vector block g of length n is the paper's order-1 tensor (Algorithm 2
     with k = 1), full-matrix Adagrad: H_t = H_{t-1} + g_t g_tᵀ, θ_t = θ_{t-1} −
@@ -298,21 +302,21 @@ class SOAP(_Blocked):
     statistics L, R of the earlier steps:
 
     .. math::
-        G'_t = Q_L^\top G_t Q_R, \qquad
+        G'_t = Q_{\mathcal{L}}^\top G_t Q_{\mathcal{R}}, \qquad
         m_t = \beta_1 m_{t-1} + (1-\beta_1) G_t, \qquad
         v_t = \beta_2 v_{t-1} + (1-\beta_2) G'^{\,2}_t,
 
-        W_t = W_{t-1} - \eta\, Q_L \frac{Q_L^\top \hat m_t Q_R}{\sqrt{\hat v_t} + \epsilon}
-        Q_R^\top - \lambda_{\mathrm{wd}} W_{t-1},
+        W_t = W_{t-1} - \eta\, Q_{\mathcal{L}} \frac{Q_{\mathcal{L}}^\top \hat m_t Q_{\mathcal{R}}}
+        {\sqrt{\hat v_t} + \epsilon} Q_{\mathcal{R}}^\top - \lambda_{\mathrm{wd}} W_{t-1},
 
-        L_t = \beta_2 L_{t-1} + (1-\beta_2) G_t G_t^\top, \quad
-        R_t = \beta_2 R_{t-1} + (1-\beta_2) G_t^\top G_t,
+        \mathcal{L}_t = \beta_2 \mathcal{L}_{t-1} + (1-\beta_2) G_t G_t^\top, \quad
+        \mathcal{R}_t = \beta_2 \mathcal{R}_{t-1} + (1-\beta_2) G_t^\top G_t,
 
     with m̂_t, v̂_t bias-corrected as in :class:`Adam`; m_t lives in the original
     coordinates, v_t in the rotated ones, and v_t is kept across a change of basis
     (Algorithm 3 of the paper). As in the reference code, a matrix block never uses the
-    current gradient in its basis: step 1 only accumulates L_1, R_1 and computes the first
-    Q_L, Q_R (``numpy.linalg.eigh``), without moving W; the Adam steps k = t − 1 = 1, 2, ...
+    current gradient in its basis: step 1 only accumulates 𝓛_1, 𝓡_1 and computes the first
+    Q_𝓛, Q_𝓡 (state ``QL``, ``QR``) (``numpy.linalg.eigh``), without moving W; the Adam steps k = t − 1 = 1, 2, ...
     follow (m̂, v̂ corrected with β^k), and the basis is recomputed every f = ``frequency``
     of them (when k is a multiple of f), by ``eigh`` (the reference code uses one power
     iteration with a QR decomposition, a cheaper approximation of the same eigenvectors).
@@ -419,25 +423,28 @@ class SOAP(_Blocked):
 class Muon(_Blocked):
     r"""Muon (Jordan et al., 2024): momentum, then Newton–Schulz orthogonalisation.
 
-    For a matrix block W (m × n) with gradient G_t:
+    For a matrix block W (d_in × d_out) with gradient G_t:
 
     .. math::
         m_t = \gamma m_{t-1} + (1-\gamma) G_t, \qquad
-        M_t = (1-\gamma) G_t + \gamma m_t \ \text{(Nesterov; } M_t = m_t \text{ without)},
+        m^{\mathrm{nes}}_t = (1-\gamma) G_t + \gamma m_t
+        \ \text{(Nesterov; } m^{\mathrm{nes}}_t = m_t \text{ without)},
 
-        W_t = W_{t-1} - \eta\, s(m, n)\, \mathrm{NS}_5(M_t) - \lambda_{\mathrm{wd}} W_{t-1}
+        W_t = W_{t-1} - \eta\, c_{\mathrm{shape}}\, \mathrm{NS}_5(m^{\mathrm{nes}}_t)
+        - \lambda_{\mathrm{wd}} W_{t-1}
 
     where NS_5 is :func:`newton_schulz` (5 quintic steps, coefficients (3.4445, −4.7750,
-    2.0315)), an approximation of the polar factor U Vᵀ of M_t = U S Vᵀ. Bernstein &
+    2.0315)), an approximation of the polar factor U Vᵀ of m^nes_t = U S Vᵀ. Bernstein &
     Newhouse (2024) read −U Vᵀ as the steepest-descent direction under the spectral norm.
     NS is scale invariant, so γ m_{t-1} + G_t (Jordan's blog) gives the same step.
 
-    ``scale`` chooses s(m, n): ``"shape"`` (default) √max(1, n/m) = √max(1, fan_out/fan_in),
-    the convention of Jordan's code, ``torch.optim.Muon`` (its weight is n × m, so it
-    writes √max(1, A/B)) and ``optax.contrib.muon``; ``"rms"`` 0.2·√max(m, n) (Liu et al.,
+    ``scale`` chooses c_shape: ``"shape"`` (default) √max(1, d_out/d_in) =
+    √max(1, fan_out/fan_in), the convention of Jordan's code, ``torch.optim.Muon`` (its
+    weight is d_out × d_in, so it writes √max(1, A/B)) and ``optax.contrib.muon``;
+    ``"rms"`` 0.2·√max(d_in, d_out) (Liu et al.,
     2025; torch's ``adjust_lr_fn="match_rms_adamw"``, optax's ``consistent_rms=0.2``);
-    ``"none"`` s = 1. ``bias_correction=True`` divides m_t by 1 − γ^{t+1} and G_t by 1 − γ^t
-    in M_t, optax's convention. The decay λ_wd W is not multiplied by η (as in
+    ``"none"`` c_shape = 1. ``bias_correction=True`` divides m_t by 1 − γ^{t+1} and G_t by 1 − γ^t
+    in m^nes_t, optax's convention. The decay λ_wd W is not multiplied by η (as in
     :class:`AdamW`): torch's and optax's ``weight_decay`` is λ_wd/η.
 
     ``vector_rule``: Adam (``eta_vector``, ``beta1``, ``beta2``, ``eps``, no weight decay)
