@@ -129,9 +129,11 @@ def scheduled(optimizer, eta=None, **schedules):
         raise ValueError("give at least one schedule, e.g. scheduled(opt, eta=...)")
     hypers = optimizer.hyperparameters()
     for name, schedule in schedules.items():
-        if name not in hypers or not isinstance(
-            getattr(type(optimizer), name, None), Hyper
-        ):
+        attr = getattr(type(optimizer), name, None)
+        settable = isinstance(attr, Hyper) or (
+            isinstance(attr, property) and attr.fset is not None
+        )  # e.g. Lookahead's eta, which sets its inner optimizer's rate
+        if name not in hypers or not settable:
             raise ValueError(
                 f"{type(optimizer).__name__} has no hyperparameter {name!r} to schedule; "
                 f"it has {', '.join(hypers) or 'none'}"
